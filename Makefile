@@ -1,0 +1,29 @@
+# Fresh machine: `make extract` and `make test` set up .venv/ themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RAW ?= raw
+OUT ?= outputs
+
+.PHONY: extract test rules-check setup clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+extract: $(VENV)/.installed
+	$(PY) -m pipeline extract $(RAW) $(OUT)
+
+rules-check: $(VENV)/.installed
+	$(PY) -m pipeline rules check
+
+test: $(VENV)/.installed
+	$(PY) -m pipeline rules check
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) $(OUT)/*.parquet

@@ -1,0 +1,64 @@
+"""Command line: ``python -m pipeline extract IN OUT`` and ``python -m pipeline rules check``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.rules import RULES_DIR, RuleError, check_rules
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from pipeline.run import extract
+
+    if not args.input.is_dir():
+        print(f"error: input folder {args.input} does not exist or is not a folder", file=sys.stderr)
+        return 2
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        probe = args.output / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        print(f"error: cannot write to output folder {args.output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        summary = extract(args.input, args.output, args.rules, quiet=args.quiet)
+    except RuleError as exc:
+        print(f"error: invalid rules: {exc}", file=sys.stderr)
+        return 2
+    print(summary.line())
+    return 0
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    problems = check_rules(args.rules)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} rule problem(s)", file=sys.stderr)
+        return 1
+    print(f"rules ok ({args.rules})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="raw documents -> Parquet tables")
+    ex.add_argument("input", type=Path, help="folder of raw documents (searched recursively)")
+    ex.add_argument("output", type=Path, help="folder for the Parquet tables")
+    ex.add_argument("--rules", type=Path, default=RULES_DIR, help="rules folder (default: rules/)")
+    ex.add_argument("--quiet", action="store_true", help="no progress output")
+    ex.set_defaults(func=_extract)
+    rules = sub.add_parser("rules", help="rule files")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="validate every rule file and run its examples")
+    check.add_argument("--rules", type=Path, default=RULES_DIR)
+    check.set_defaults(func=_rules_check)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Run the examples written next to every rule: each is a test of that rule.
+
+``example_cases`` lists (rule, example) pairs; ``actual_output`` computes what the
+pipeline gives for an example, in the example's ``out`` form.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from pipeline.ingest.clean import clean
+from pipeline.ingest.normalise import apply_replace_rule
+from pipeline.ingest.textmap import MappedText
+from pipeline.nlp import Context, context
+from pipeline.rules import MATCH_TIMEOUT, Rule, RuleError, Rules
+
+
+def _assigned(items) -> list[str]:
+    return [f"{a.role}:{a.name}" for a in items]
+
+
+def _matches(rule: Rule, text: str) -> bool:
+    return rule.pattern.search(text, timeout=MATCH_TIMEOUT) is not None
+
+
+def _role_if_match(rule: Rule, text: str, ctx: Context) -> str:
+    return rule.get("role") if _matches(rule, text) else ""
+
+
+def _metadata(rule: Rule, text: str, ctx: Context):
+    reader = ctx.metadata
+    name = rule.id.removeprefix("meta.")
+    if name == "doc_number":
+        return reader.doc_number(text) or ""
+    if name == "date":
+        found = reader.date(text)
+        if not found:
+            return ""
+        date, precision = found
+        return date.isoformat() if precision == "day" else date.isoformat()[:7]
+    if name == "region":
+        return reader.region(text) or ""
+    if name == "citation":
+        m = rule.pattern.search(text)
+        if not m:
+            return ""
+        number = reader.doc_number(m.group("num")) if m.group("num") else ""
+        return f"{m.group('title')}|{number}"
+    m = rule.pattern.search(text)
+    if not m:
+        return ""
+    for group in ("title", "organ"):
+        if group in rule.pattern.groupindex:
+            return m.group(group) or ""
+    return m.group()
+
+
+def _lexicon(rule: Rule, text: str, ctx: Context) -> str:
+    organ = ctx.lexicon.lookup(text)
+    return f"{organ.canonical}|{organ.level or ''}" if organ else ""
+
+
+# (file, kind) -> how to compute an example's output
+_RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
+    ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
+    ("noise", "line"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
+    ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
+    ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
+    ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
+    ("structure", "body_end"): lambda r, t, c: _matches(r, t),
+    ("departments", "level"): _lexicon,
+    ("departments", "organ"): _lexicon,
+    ("departments", "blanket"): lambda r, t, c: _matches(r, t),
+    ("responsibility", "note"): lambda r, t, c: [s for n in c.responsibility.find_notes(t) for s in _assigned(n.assigned)],
+    ("responsibility", "label"): _role_if_match,
+    ("responsibility", "role"): _role_if_match,
+    ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
+    ("metadata", "field"): _metadata,
+}
+
+
+def example_cases(rules: Rules) -> Iterator[tuple[Rule, dict]]:
+    for rule in rules.all():
+        for example in rule.examples:
+            yield rule, example
+
+
+def actual_output(rule: Rule, example: dict, ctx: Context) -> object:
+    runner = _RUNNERS.get((rule.file.removesuffix(".toml"), rule.kind))
+    if runner is None:
+        raise RuleError(rule.file, rule.id, f"no example runner for [[{rule.kind}]] entries")
+    return runner(rule, example["in"], ctx)
+
+
+def run_examples(rules: Rules, rules_dir: str | None = None) -> list[RuleError]:
+    """Every example whose output differs from its ``out``, as a ``RuleError``."""
+    ctx = context(rules_dir) if rules_dir else context()
+    problems = []
+    for rule, example in example_cases(rules):
+        try:
+            got = actual_output(rule, example, ctx)
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        if "out" in example and got != example["out"]:
+            problems.append(RuleError(rule.file, rule.id,
+                                      f"example {example['in']!r}: expected {example['out']!r}, got {got!r}"))
+    return problems

@@ -1,0 +1,89 @@
+"""The department lexicon of ``rules/departments.toml``: canonical names and levels."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+from pipeline.rules import MATCH_TIMEOUT, Rules
+
+# an organ not in the lexicon: optional level, a stem, an organ suffix
+ORGAN_SUFFIX = "委员会|管委会|办公室|联合会|协会|分局|中心|委|局|厅|办|部|署|院"
+
+
+@dataclass(frozen=True)
+class Organ:
+    canonical: str | None
+    level: str | None
+    rule: str
+
+
+class Lexicon:
+    """Looks up names as written: level prefix + alias -> canonical name and level."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.levels: list[tuple[str, str, str]] = []  # (prefix, level, rule id)
+        self.unprefixed: list[tuple[str, str]] = []  # (suffix, level)
+        for rule in rules.of("departments", "level"):
+            self.levels += [(p, rule.get("level"), rule.id) for p in rule.get("prefixes", [])]
+            self.unprefixed += [(s, rule.get("level")) for s in rule.get("unprefixed_suffixes", [])]
+        self.levels.sort(key=lambda x: -len(x[0]))
+        self.names: dict[str, tuple[str, str]] = {}  # alias -> (canonical, rule id)
+        self.stems: dict[str, tuple[str, str]] = {}
+        for rule in rules.of("departments", "organ"):
+            for name in rule.get("names", []):
+                self.names[name] = (rule.get("canonical"), rule.id)
+            for stem in rule.get("stems", []):
+                self.stems[stem] = (rule.get("canonical"), rule.id)
+        self.blankets = rules.of("departments", "blanket")
+
+    def split_level(self, name: str) -> tuple[str, str | None]:
+        """``市卫健委`` -> (``卫健委``, ``市``)."""
+        for prefix, level, _ in self.levels:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return name[len(prefix):], level
+        return name, None
+
+    def lookup(self, name: str) -> Organ | None:
+        """Canonical name and level of a department as written; None if not an organ."""
+        rest, level = self.split_level(name)
+        for alias in sorted(self.names, key=len, reverse=True):
+            if rest == alias or (rest.endswith(alias) and len(alias) >= 3):
+                canonical, rule = self.names[alias]
+                if level is None and rest == alias:
+                    level = next((lv for suffix, lv in self.unprefixed if alias.endswith(suffix)), None)
+                return Organ(canonical, level, rule)
+        if rest in self.stems:
+            canonical, rule = self.stems[rest]
+            return Organ(canonical, level, rule)
+        if self.unknown_organ.fullmatch(name, timeout=MATCH_TIMEOUT):
+            return Organ(None, level, "departments.unknown_organ")
+        return None
+
+    def is_blanket(self, name: str) -> bool:
+        return any(r.pattern.search(name, timeout=MATCH_TIMEOUT) for r in self.blankets)
+
+    @cached_property
+    def unknown_organ(self) -> regex.Pattern:
+        prefixes = "|".join(regex.escape(p) for p, _, _ in self.levels)
+        return regex.compile(rf"(?:{prefixes})?\p{{Han}}{{1,12}}?(?:{ORGAN_SUFFIX})")
+
+    @cached_property
+    def dept_part(self) -> str:
+        """Regex source for one department as written in running text."""
+        words = sorted(set(self.names) | {s + "部门" for s in self.stems} | set(self.stems), key=len, reverse=True)
+        prefixes = sorted({p for p, _, _ in self.levels}, key=len, reverse=True)
+        return ("(?:(?:市、县|省、市、县|[省市县区]级)?(?:" + "|".join(map(regex.escape, prefixes)) + "))?"
+                "(?:" + "|".join(map(regex.escape, words)) + ")")
+
+    @cached_property
+    def parts(self) -> dict[str, str]:
+        return {"dept": self.dept_part, "depts": f"{self.dept_part}(?:、{self.dept_part}){{0,20}}"}
+
+    def jieba_words(self) -> list[str]:
+        """Names with each level prefix, so the segmenter keeps them whole."""
+        words = set(self.names)
+        for prefix, _, _ in self.levels:
+            words |= {prefix + n for n in self.names}
+        return sorted(words)

@@ -1,0 +1,176 @@
+"""Responsible departments: notes (（责任单位：…）) and inline assignments (由X牵头).
+
+Per annotation-guide §5: in a note the first named department leads unless a
+role word or label says otherwise; blanket units and trailing 等 are dropped;
+where no note covers a measure, inline wording assigns the departments.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import regex
+
+from pipeline.extract.lexicon import Lexicon
+from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
+
+_CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
+_NAME_SEP = regex.compile(r"、(?![^（]*）)")
+_TRAILING_ETC = regex.compile(r"等.*$")
+_SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """One department named for a measure."""
+
+    name: str
+    start: int
+    end: int
+    role: str  # lead | co
+    rank: int
+    source: str  # note | inline
+    rule: str
+
+
+@dataclass
+class Note:
+    start: int
+    end: int
+    rule: str
+    standalone: bool
+    assigned: list[Assigned] = field(default_factory=list)
+
+
+def _split(pattern: regex.Pattern, text: str, offset: int) -> list[tuple[str, int]]:
+    """Pieces of ``text`` between separators, with their offsets."""
+    pieces, pos = [], 0
+    for m in pattern.finditer(text):
+        pieces.append((text[pos:m.start()], offset + pos))
+        pos = m.end()
+    pieces.append((text[pos:], offset + pos))
+    return pieces
+
+
+class Responsibility:
+    """Finds notes and inline assignments with the rules, using the department lexicon."""
+
+    def __init__(self, rules: Rules, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.note_rules = rules.of("responsibility", "note")
+        self.labels = rules.of("responsibility", "label")
+        self.roles = rules.of("responsibility", "role")
+        parts = {**rules.parts.get("responsibility", {}), **lexicon.parts}
+        self.assignments: list[tuple[Rule, regex.Pattern]] = [
+            (r, compile_pattern(r.get("template"), parts, r.file, r.id))
+            for r in rules.of("responsibility", "assignment")
+        ]
+
+    # -- notes ---------------------------------------------------------------
+    def _names(self, clause: str, offset: int, role: str, rule: str) -> list[tuple[str, int, int, str]]:
+        """Department names of one clause as (name, start, end, role)."""
+        merged: list[tuple[str, int]] = []
+        for piece, at in _split(_NAME_SEP, clause, offset):
+            if merged and _SHORT_AREA.match(merged[-1][0].strip()):
+                prev, prev_at = merged.pop()
+                piece, at = prev + "、" + piece, prev_at
+            merged.append((piece, at))
+        names = []
+        for piece, at in merged:
+            stripped = _TRAILING_ETC.sub("", piece)
+            lead_ws = len(stripped) - len(stripped.lstrip())
+            name = stripped.strip().removeprefix("共同")
+            if not name or len(name) > 30 or self.lexicon.is_blanket(name):
+                continue
+            start = at + lead_ws + (len(stripped.strip()) - len(name))
+            names.append((name, start, start + len(name), role))
+        return names
+
+    def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
+        """Departments of the note ``text[start:end]`` (brackets included)."""
+        body_start, body = start + 1, text[start + 1:end - 1]
+        stop = body.find("。")
+        if stop >= 0:
+            body = body[:stop]  # later sentences state conventions, not names
+        found: list[tuple[str, int, int, str]] = []
+        label_role = None
+        for clause, at in _split(_CLAUSE_SEP, body, body_start):
+            for label in self.labels:
+                m = label.pattern.search(clause, timeout=MATCH_TIMEOUT)
+                if m:
+                    label_role = label.get("role")
+                    clause, at = clause[m.end():], at + m.end()
+                    break
+            role = label_role or "all"
+            for word in self.roles:
+                m = word.pattern.search(clause, timeout=MATCH_TIMEOUT)
+                if m:
+                    role = word.get("role")
+                    clause = clause[:m.start()]
+                    break
+            found += self._names(clause, at, role, rule.id)
+        if not found:
+            return []
+        if rule.get("needs_known_department", False) and not any(self.lexicon.lookup(n) for n, *_ in found):
+            return []
+        return self._ranked(found, "note", rule.id)
+
+    @staticmethod
+    def _ranked(found: list[tuple[str, int, int, str]], source: str, rule: str) -> list[Assigned]:
+        lead_at = next((i for i, f in enumerate(found) if f[3] == "lead"), 0)
+        ordered = [found[lead_at]] + [f for i, f in enumerate(found) if i != lead_at]
+        return [Assigned(name, s, e, "lead" if rank == 1 else "co", rank, source, rule)
+                for rank, (name, s, e, _) in enumerate(ordered, 1)]
+
+    def find_notes(self, text: str) -> list[Note]:
+        """Every responsibility note in the text, in order."""
+        notes: list[Note] = []
+        taken: list[tuple[int, int]] = []
+        for rule in self.note_rules:
+            for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                assigned = self.parse_note(text, m.start(), m.end(), rule)
+                if not assigned and not rule.get("labelled", False):
+                    continue
+                taken.append((m.start(), m.end()))
+                notes.append(Note(m.start(), m.end(), rule.id, self._standalone(text, m.start(), m.end()), assigned))
+        return sorted(notes, key=lambda n: n.start)
+
+    @staticmethod
+    def _standalone(text: str, start: int, end: int) -> bool:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        return not text[line_start:start].strip() and not text[end:line_end].strip(" 。.；;")
+
+    def is_note_line(self, line: str) -> bool:
+        """A line that is only a note (closes a group of measures)."""
+        for note in self.find_notes(line):
+            if note.standalone:
+                return True
+        return False
+
+    # -- inline --------------------------------------------------------------
+    def inline_by(self, rule_id: str, text: str) -> list[Assigned]:
+        """What one assignment rule alone finds in ``text``."""
+        return self._inline(text, 0, len(text), [(r, p) for r, p in self.assignments if r.id == rule_id])
+
+    def inline(self, text: str, start: int, end: int) -> list[Assigned]:
+        """Departments assigned by wording inside ``text[start:end]`` (first rule that fits)."""
+        return self._inline(text, start, end, self.assignments)
+
+    def _inline(self, text: str, start: int, end: int, assignments) -> list[Assigned]:
+        segment = text[start:end]
+        for rule, pattern in assignments:
+            m = pattern.search(segment, timeout=MATCH_TIMEOUT)
+            if not m:
+                continue
+            found: list[tuple[str, int, int, str]] = []
+            for group, role in (("lead", "lead"), ("co", "co")):
+                if group not in pattern.groupindex or m.group(group) is None:
+                    continue
+                for name, at in _split(_NAME_SEP, m.group(group), start + m.start(group)):
+                    if name and not self.lexicon.is_blanket(name):
+                        found.append((name, at, at + len(name), role))
+            if found:
+                return self._ranked(found, "inline", rule.id)
+        return []

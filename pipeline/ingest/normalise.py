@@ -1,0 +1,62 @@
+"""Normalise: traditional -> simplified (OpenCC t2s), punctuation widths unified,
+spacing inside Chinese text removed. Every change keeps the offset map."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import opencc
+
+from pipeline.ingest.textmap import MappedText
+from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified, character for character (same length)."""
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
+    convert = _converter().convert  # a phrase changed length: fall back to single characters
+    return "".join(c if len(s := convert(c)) != 1 else s for c in text)
+
+
+def script_of(text: str) -> str:
+    """``simplified``, ``traditional`` or ``mixed``: how much of the Han text t2s changes."""
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return "simplified"
+    changed = sum(1 for a, b in zip(han, to_simplified("".join(han))) if a != b)
+    share = changed / len(han)
+    if share < 0.01:
+        return "simplified"
+    return "traditional" if share > 0.05 else "mixed"
+
+
+def replace_edits(rule: Rule, text: str) -> list[tuple[int, int, str]]:
+    """Edits of one ``[[replace]]``/``[[inline]]`` rule: pattern -> replace, or a character map."""
+    matches = rule.pattern.finditer(text, timeout=MATCH_TIMEOUT)
+    mapping = rule.get("map")
+    if mapping:
+        source, target = mapping.split("=", 1)
+        table = str.maketrans(source, target)
+        return [(m.start(), m.end(), m.group().translate(table)) for m in matches]
+    replacement = rule.get("replace", "")
+    return [(m.start(), m.end(), replacement) for m in matches]
+
+
+def apply_replace_rule(text: MappedText, rule: Rule) -> MappedText:
+    edits = replace_edits(rule, text.text)
+    return text.edit(edits) if edits else text
+
+
+def normalise(text: MappedText, rules: Rules) -> MappedText:
+    """Simplify the script, then apply ``rules/normalise.toml`` in order."""
+    text = text.translate(to_simplified(text.text))
+    for rule in rules.of("normalise", "replace"):
+        text = apply_replace_rule(text, rule)
+    return text
+

@@ -1,0 +1,187 @@
+"""The spaCy pipeline: ``spacy.blank("zh")`` with the jieba segmenter and the
+policy components, each adding span groups to ``doc.spans``:
+
+- ``dept_mentions``: every known department name (a SpanRuler over the lexicon;
+  ``span.id_`` is the organ rule id)
+- ``policy_structure``: ``headings``, ``measures``, ``notes``, ``citations`` and the
+  document metadata (``doc.user_data["metadata"]``)
+- ``policy_departments``: ``departments`` responsible for each measure
+
+Each group's output rows sit beside it in ``doc.user_data[("rows", group)]``, one per
+span and in the same order (span extensions are keyed by character offsets, and one
+note's departments stand for several measures at the same offsets); writers read
+rows back with ``rows_of``. Rules are loaded once per process (``context``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.extract.lexicon import Lexicon
+from pipeline.extract.responsibility import Responsibility
+from pipeline.rules import RULES_DIR, Rules, load_rules
+from pipeline.structure.metadata import MetadataReader
+from pipeline.structure.outline import build_outline
+
+jieba.setLogLevel(60)
+
+
+@dataclass
+class Context:
+    """Everything a worker needs, built once per process from the rule files."""
+
+    rules: Rules
+    lexicon: Lexicon
+    responsibility: Responsibility
+    metadata: MetadataReader
+    nlp: Language
+
+
+@lru_cache(maxsize=4)
+def context(rules_dir: str = str(RULES_DIR)) -> Context:
+    rules = load_rules(Path(rules_dir))
+    lexicon = Lexicon(rules)
+    for word in lexicon.jieba_words():
+        jieba.add_word(word, freq=100_000)
+    ctx = Context(rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules), None)
+    ctx.nlp = build_nlp(rules_dir, lexicon)
+    return ctx
+
+
+def build_nlp(rules_dir: str, lexicon: Lexicon) -> Language:
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    ruler = nlp.add_pipe("span_ruler", name="dept_mentions", config={"spans_key": "dept_mentions"})
+    ruler.add_patterns([
+        {"label": "DEPT", "pattern": word, "id": (lexicon.lookup(word) or lexicon.lookup("市" + word)).rule}
+        for word in lexicon.jieba_words()
+    ])
+    nlp.add_pipe("policy_structure", config={"rules_dir": rules_dir})
+    nlp.add_pipe("policy_departments", config={"rules_dir": rules_dir})
+    return nlp
+
+
+def char_span(doc: Doc, start: int, end: int, label: str) -> Span:
+    """A span over the tokens covering ``[start, end)``."""
+    span = doc.char_span(start, end, label=label, alignment_mode="expand")
+    if span is None:  # only white space: anchor on the nearest token
+        span = Span(doc, max(0, len(doc) - 1), len(doc), label=label)
+    return span
+
+
+def set_group(doc: Doc, group: str, label: str, rows: list[dict]) -> None:
+    """Add span group ``group`` (one span per row, over ``row["start"]:row["end"]``) and its rows."""
+    doc.spans[group] = [char_span(doc, r["start"], r["end"], label) for r in rows]
+    doc.user_data[("rows", group)] = rows
+
+
+def rows_of(doc: Doc, group: str) -> list[dict]:
+    """The rows of a span group, in span order."""
+    return doc.user_data.get(("rows", group), [])
+
+
+class StructureComponent:
+    """Outline, notes and metadata of the document as span groups."""
+
+    def __init__(self, rules_dir: str) -> None:
+        self.rules_dir = rules_dir
+
+    def __call__(self, doc: Doc) -> Doc:
+        ctx = context(self.rules_dir)
+        text = doc.text
+        notes = ctx.responsibility.find_notes(text)
+        note_lines = {text[n.start:n.end] for n in notes if n.standalone}
+        outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines)
+        meta = ctx.metadata.read(text, outline)
+        doc.user_data["metadata"] = meta
+        doc.user_data["outline"] = outline
+        doc.user_data["notes"] = notes
+        set_group(doc, "headings", "HEADING", [
+            {"label": i.label, "depth": i.depth, "start": i.line.start, "end": i.line.end}
+            for i in outline.items if i.children or i.rule.get("heading_only")
+        ])
+        set_group(doc, "measures", "MEASURE", [
+            {"seq": m.seq, "label": m.label, "path": m.path, "start": m.start, "end": m.end, "rule": m.rule}
+            for m in outline.measures
+        ])
+        set_group(doc, "notes", "NOTE", [{"rule": n.rule, "standalone": n.standalone, "start": n.start, "end": n.end}
+                                         for n in notes])
+        set_group(doc, "citations", "CITATION", [
+            {"title": c.title, "doc_number": c.doc_number, "start": c.start, "end": c.end, "rule": "meta.citation"}
+            for c in meta.citations
+        ])
+        return doc
+
+
+class DepartmentsComponent:
+    """Departments responsible for each measure: from notes, else inline wording."""
+
+    def __init__(self, rules_dir: str) -> None:
+        self.rules_dir = rules_dir
+
+    def __call__(self, doc: Doc) -> Doc:
+        ctx = context(self.rules_dir)
+        outline, notes = doc.user_data["outline"], doc.user_data["notes"]
+        covered = assign_notes(outline.measures, notes)
+        rows = []
+        for measure in outline.measures:
+            assigned = covered.get(measure.seq) or ctx.responsibility.inline(doc.text, measure.start, measure.end)
+            for a in assigned:
+                organ = ctx.lexicon.lookup(a.name)
+                rows.append({
+                    "measure_seq": measure.seq, "name": a.name,
+                    "canonical": organ.canonical if organ else None, "level": organ.level if organ else None,
+                    "role": a.role, "rank": a.rank, "source": a.source,
+                    "start": a.start, "end": a.end, "rule": a.rule,
+                })
+        set_group(doc, "departments", "DEPT", rows)
+        return doc
+
+
+def assign_notes(measures, notes) -> dict[int, list]:
+    """Which note covers which measure (annotation-guide §5).
+
+    A note inside a measure covers that measure; a note on a line of its own covers
+    every measure since the previous note; a note in a heading covers the measures
+    below that heading.
+    """
+    covered: dict[int, list] = {}
+    previous_end = 0
+    for note in notes:
+        if not note.assigned:
+            previous_end = note.end
+            continue
+        if note.standalone:
+            targets = [m for m in measures if previous_end <= m.start and m.end <= note.start]
+        else:
+            targets = [m for m in measures if m.start <= note.start < m.end]
+            if not targets:
+                targets = [m for m in measures if _under_heading_holding(m, note.start)]
+        for m in targets:
+            covered.setdefault(m.seq, note.assigned)
+        previous_end = note.end
+    return covered
+
+
+def _under_heading_holding(measure, offset: int) -> bool:
+    node = measure.item.parent
+    while node is not None:
+        if node.line.start <= offset < node.line.end:
+            return True
+        node = node.parent
+    return False
+
+
+@Language.factory("policy_structure", default_config={"rules_dir": str(RULES_DIR)})
+def make_structure(nlp: Language, name: str, rules_dir: str) -> StructureComponent:
+    return StructureComponent(rules_dir)
+
+
+@Language.factory("policy_departments", default_config={"rules_dir": str(RULES_DIR)})
+def make_departments(nlp: Language, name: str, rules_dir: str) -> DepartmentsComponent:
+    return DepartmentsComponent(rules_dir)

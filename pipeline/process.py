@@ -1,0 +1,97 @@
+"""The unit of work: one document's raw bytes -> its rows for every table.
+
+``process`` does no I/O, so it runs the same in a loop, a process pool or a Ray task.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from pipeline.ingest.clean import clean
+from pipeline.ingest.normalise import normalise, script_of
+from pipeline.ingest.read import ReadError, decode
+from pipeline.ingest.textmap import MappedText
+from pipeline.nlp import Context, rows_of
+
+TABLE_NAMES = ("documents", "measures", "targets", "deadlines", "departments", "citations")
+
+
+@dataclass
+class Rows:
+    """Rows of one document, by table."""
+
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLE_NAMES})
+
+    @property
+    def document(self) -> dict:
+        return self.tables["documents"][0]
+
+
+def document_id(raw: bytes) -> tuple[str, str]:
+    sha = hashlib.sha256(raw).hexdigest()
+    return sha[:16], sha
+
+
+def failed(raw: bytes, source_path: str, error: str, encoding: str | None = None) -> Rows:
+    doc_id, sha = document_id(raw)
+    rows = Rows()
+    rows.tables["documents"].append({
+        "doc_id": doc_id, "source_path": source_path, "source_sha256": sha, "status": "failed",
+        "error": error, "encoding": encoding, "n_chars": 0, "text": None,
+    })
+    return rows
+
+
+def process(raw: bytes, source_path: str, ctx: Context) -> Rows:
+    """Read, clean, normalise, structure and extract one document."""
+    try:
+        decoded = decode(raw)
+    except ReadError as exc:
+        return failed(raw, source_path, str(exc))
+    try:
+        text = normalise(clean(MappedText.from_raw(decoded.text), ctx.rules), ctx.rules)
+        doc = ctx.nlp(text.text)
+        return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
+    except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+        return failed(raw, source_path, f"internal error while extracting ({type(exc).__name__}: {exc}); "
+                                        "please report it with this file", decoded.encoding)
+
+
+def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: str, script: str) -> Rows:
+    doc_id, sha = document_id(raw)
+    meta = doc.user_data["metadata"]
+    rows = Rows()
+    rows.tables["documents"].append({
+        "doc_id": doc_id, "source_path": source_path, "source_sha256": sha, "status": "ok", "error": None,
+        "encoding": encoding, "script": script, "title": meta.title, "notice_title": meta.notice_title,
+        "issuer": meta.issuer, "doc_number": meta.doc_number, "region": meta.region,
+        "issue_date": meta.issue_date, "issue_date_precision": meta.issue_date_precision,
+        "n_chars": len(text.text), "text": text.text,
+        "offset_map": [{"norm": n, "raw": r} for n, r in text.segments()],
+    })
+    measure_ids = {}
+    by_seq: dict[int, dict] = {}
+    for m in rows_of(doc, "measures"):
+        measure_id = f"{doc_id}-m{m['seq']:03d}"
+        measure_ids[m["seq"]] = measure_id
+        by_seq[m["seq"]] = row = {
+            "doc_id": doc_id, "measure_id": measure_id, "seq": m["seq"], "label": m["label"], "path": m["path"],
+            "text": text.text[m["start"]:m["end"]], "start": m["start"], "end": m["end"],
+            "lead_department": None, "co_departments": [], "rule": m["rule"],
+        }
+        rows.tables["measures"].append(row)
+    for d in rows_of(doc, "departments"):
+        measure = by_seq[d["measure_seq"]]
+        if d["role"] == "lead":
+            measure["lead_department"] = d["name"]
+        else:
+            measure["co_departments"].append(d["name"])
+        rows.tables["departments"].append({
+            "doc_id": doc_id, "measure_id": measure_ids[d["measure_seq"]],
+            **{k: d[k] for k in ("name", "canonical", "level", "role", "rank", "source", "start", "end", "rule")},
+        })
+    for c in rows_of(doc, "citations"):
+        rows.tables["citations"].append({"doc_id": doc_id, **c})
+    return rows

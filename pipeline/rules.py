@@ -1,0 +1,171 @@
+"""Load and validate the rule files in ``rules/``.
+
+Rule files are TOML data (read with the standard library's ``tomllib``, which
+executes nothing). Each top-level array of tables is a *kind* of rule; every
+rule has an ``id``, a one-line ``comment`` and ``examples`` that the test suite
+runs. Patterns may reference named sub-patterns from the file's ``[parts]``
+table as ``<<name>>``. A problem is reported as ``RuleError`` naming the file,
+the rule id and the reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+MATCH_TIMEOUT = 2.0  # seconds a single pattern may spend on one document
+_PART_REF = regex.compile(r"<<(\w+)>>")
+_ID = regex.compile(r"^[a-z][a-z0-9_.]*$")
+# a group that is quantified and itself contains a quantifier: (a+)+, (?:x*y)*
+_NESTED_QUANTIFIER = regex.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\{\d*,\}")
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used, with where and why."""
+
+    def __init__(self, file: str, rule_id: str | None, reason: str) -> None:
+        self.file, self.rule_id, self.reason = file, rule_id, reason
+        where = f"{file}: rule {rule_id!r}" if rule_id else file
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its id, comment, compiled pattern (if any), other fields and examples."""
+
+    id: str
+    file: str
+    kind: str
+    comment: str
+    pattern: regex.Pattern | None
+    fields: dict[str, Any]
+    examples: list[dict[str, Any]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+
+@dataclass
+class Rules:
+    """All rule files, validated and compiled once per process."""
+
+    by_file: dict[str, dict[str, list[Rule]]] = field(default_factory=dict)
+    parts: dict[str, dict[str, str]] = field(default_factory=dict)
+    digest: str = ""
+
+    def of(self, file: str, kind: str) -> list[Rule]:
+        return self.by_file.get(file, {}).get(kind, [])
+
+    def all(self) -> list[Rule]:
+        return [r for kinds in self.by_file.values() for rules in kinds.values() for r in rules]
+
+
+def expand_parts(pattern: str, parts: dict[str, str], file: str, rule_id: str, depth: int = 0) -> str:
+    """Replace ``<<name>>`` references by the named parts (which may nest)."""
+    if depth > 10:
+        raise RuleError(file, rule_id, "parts reference each other in a loop")
+
+    def repl(m: regex.Match) -> str:
+        name = m.group(1)
+        if name not in parts:
+            raise RuleError(file, rule_id, f"unknown part <<{name}>>")
+        return "(?:" + expand_parts(parts[name], parts, file, rule_id, depth + 1) + ")"
+
+    return _PART_REF.sub(repl, pattern)
+
+
+def compile_pattern(source: str, parts: dict[str, str], file: str, rule_id: str) -> regex.Pattern:
+    expanded = expand_parts(source, parts, file, rule_id)
+    if _NESTED_QUANTIFIER.search(expanded):
+        raise RuleError(file, rule_id, "nested quantifier (like (a+)+) can backtrack catastrophically")
+    try:
+        return regex.compile(expanded, regex.MULTILINE)
+    except regex.error as exc:
+        raise RuleError(file, rule_id, f"pattern does not compile: {exc}") from None
+
+
+def _rule(file: str, kind: str, table: dict[str, Any], parts: dict[str, str]) -> Rule:
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise RuleError(file, str(rule_id) if rule_id else None,
+                        f"every [[{kind}]] entry needs an id of lowercase letters, digits, '_' or '.'")
+    comment = table.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        raise RuleError(file, rule_id, "missing 'comment' (one line saying what the rule is for)")
+    examples = table.get("examples")
+    if not isinstance(examples, list) or not examples:
+        raise RuleError(file, rule_id, "missing 'examples' (at least one input with its expected output)")
+    for example in examples:
+        if not isinstance(example, dict) or "in" not in example:
+            raise RuleError(file, rule_id, "each example needs an 'in' field")
+    pattern = None
+    if "pattern" in table:
+        if not isinstance(table["pattern"], str) or not table["pattern"]:
+            raise RuleError(file, rule_id, "'pattern' must be a non-empty string")
+        pattern = compile_pattern(table["pattern"], parts, file, rule_id)
+    fields = {k: v for k, v in table.items() if k not in {"id", "comment", "examples", "pattern"}}
+    return Rule(rule_id, file, kind, comment.strip(), pattern, fields, examples)
+
+
+def load_file(path: Path) -> tuple[dict[str, list[Rule]], dict[str, str]]:
+    """Parse and validate one rule file: its rules by kind, and its named parts."""
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(name, None, f"not valid TOML: {exc}") from None
+    parts = data.get("parts", {})
+    if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+        raise RuleError(name, None, "[parts] must map names to pattern strings")
+    kinds: dict[str, list[Rule]] = {}
+    seen: set[str] = set()
+    for kind, value in data.items():
+        if kind == "parts":
+            continue
+        if not (isinstance(value, list) and all(isinstance(t, dict) for t in value)):
+            raise RuleError(name, None, f"top-level '{kind}' must be an array of tables ([[{kind}]])")
+        kinds[kind] = []
+        for table in value:
+            rule = _rule(name, kind, table, parts)
+            if rule.id in seen:
+                raise RuleError(name, rule.id, "duplicate id in this file")
+            seen.add(rule.id)
+            kinds[kind].append(rule)
+    return kinds, parts
+
+
+def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
+    """Load every ``*.toml`` file in ``rules_dir``; raise ``RuleError`` on the first problem."""
+    files = sorted(rules_dir.glob("*.toml"))
+    if not files:
+        raise RuleError(str(rules_dir), None, "no rule files (*.toml) found")
+    digest = hashlib.sha256()
+    rules = Rules()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        rules.by_file[path.stem], rules.parts[path.stem] = load_file(path)
+    rules.digest = digest.hexdigest()[:16]
+    return rules
+
+
+def check_rules(rules_dir: Path = RULES_DIR) -> list[RuleError]:
+    """Validate every rule file and run every example; return all problems found."""
+    from pipeline.examples import run_examples  # examples need the whole pipeline
+
+    problems: list[RuleError] = []
+    for path in sorted(rules_dir.glob("*.toml")):
+        try:
+            load_file(path)
+        except RuleError as exc:
+            problems.append(exc)
+    if problems:
+        return problems
+    try:
+        return run_examples(load_rules(rules_dir), str(rules_dir))
+    except RuleError as exc:
+        return [exc]

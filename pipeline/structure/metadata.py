@@ -1,0 +1,193 @@
+"""Document metadata (annotation-guide §1): titles, issuer, doc number, date, region, citations.
+
+Everything is read from the front matter (the text before the first numbered item):
+the cover notice, its signature, the policy's own title and page metadata blocks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import regex
+
+from pipeline.extract.numbers import int_of
+from pipeline.rules import MATCH_TIMEOUT, Rules
+from pipeline.structure.lines import Line, split_lines
+from pipeline.structure.outline import Outline
+
+_TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
+_ANGLE = regex.compile(r"[《》〈〉<>]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    doc_number: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    notice_title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    issue_date: dt.date | None = None
+    issue_date_precision: str | None = None
+    region: str | None = None
+    citations: list[Citation] = field(default_factory=list)
+
+
+class MetadataReader:
+    def __init__(self, rules: Rules) -> None:
+        self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
+
+    def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
+        pattern = self.f[name]
+        if full:
+            return pattern.fullmatch(text, timeout=MATCH_TIMEOUT)
+        return pattern.search(text, timeout=MATCH_TIMEOUT)
+
+    # -- single values --------------------------------------------------------
+    def doc_number(self, text: str) -> str | None:
+        m = self._search("doc_number", text)
+        if not m:
+            return None
+        return f"{m.group('prefix')}〔{m.group('year')}〕{m.group('num')}号"
+
+    def date(self, text: str) -> tuple[dt.date, str] | None:
+        """``(date, precision)`` of the first date in ``text``."""
+        m = self._search("date", text)
+        if not m:
+            return None
+        year, month = int_of(m.group("y")), int_of(m.group("m"))
+        day = int_of(m.group("d")) if m.group("d") else None
+        try:
+            if day:
+                return dt.date(year, month, day), "day"
+            return dt.date(year, month, 1), "month"
+        except (TypeError, ValueError):
+            return None
+
+    def region(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        m = self._search("region", name)
+        return m.group("region") if m else None
+
+    def organ(self, line: str) -> str | None:
+        m = self._search("organ", line)
+        return m.group("organ") if m else None
+
+    def is_title_text(self, text: str) -> bool:
+        return bool(self._search("title_suffix", text))
+
+    # -- document -------------------------------------------------------------
+    def read(self, text: str, outline: Outline) -> Metadata:
+        front_end = outline.items[0].line.start if outline.items else len(text)
+        lines = split_lines(text[:front_end])
+        meta = Metadata()
+        meta.doc_number = self._front_doc_number(lines)
+        notice = self._notice(lines)
+        if notice:
+            meta.notice_title, meta.issuer, embedded = notice
+        else:
+            embedded = None
+        meta.title = self._body_title(lines) or embedded or self._first_title_line(lines)
+        meta.issuer = meta.issuer or self._signature_issuer(lines) or self._page_issuer(lines)
+        dated = self._issue_date(lines, text, outline)
+        if dated:
+            meta.issue_date, meta.issue_date_precision = dated
+        meta.region = self.region(meta.issuer) or self.region(meta.title) or self.region(meta.notice_title)
+        meta.citations = self._citations(text[:outline.body_end], meta)
+        return meta
+
+    def _front_doc_number(self, lines: list[Line]) -> str | None:
+        for line in lines:
+            body = regex.sub(r"^(?:文号|发文字号|发文文号)\s*[：:]\s*", "", line.text)
+            body = body.strip("（）() ")
+            if self._search("doc_number", body, full=True):
+                return self.doc_number(body)
+        return None
+
+    def _notice(self, lines: list[Line]) -> tuple[str, str | None, str] | None:
+        """(notice title, issuer, embedded policy title) from up to five joined lines."""
+        texts = [l.text.strip() for l in lines]
+        for i in range(len(texts)):
+            for k in range(1, 6):
+                joined = "".join(texts[i:i + k])
+                if len(joined) > 200:
+                    break
+                m = self._search("notice_title", joined, full=True)
+                if m and len(m.group("issuer") or "") <= len(texts[i]):
+                    issuer = m.group("issuer")
+                    if not issuer and i > 0 and self.organ(texts[i - 1]):
+                        issuer = texts[i - 1]
+                        joined = issuer + joined
+                    return joined, issuer, _ANGLE.sub("", m.group("title")).strip() or None
+        return None
+
+    def _title_lines_before(self, lines: list[Line], anchor: int) -> str | None:
+        collected: list[str] = []
+        for line in reversed(lines[:anchor]):
+            t = line.text.strip()
+            if _TITLE_BREAKERS.search(t) or len(t) > 60 or (self.organ(t) and collected == []):
+                break
+            collected.insert(0, t)
+            if len(collected) == 4:
+                break
+        title = _ANGLE.sub("", "".join(collected))
+        return title if title and self.is_title_text(title) else None
+
+    def _body_title(self, lines: list[Line]) -> str | None:
+        paragraphs = [i for i, l in enumerate(lines) if l.text.endswith(("。", "：")) or len(l.text) > 60]
+        for anchor in ([paragraphs[-1]] if paragraphs else []) + [len(lines)]:
+            title = self._title_lines_before(lines, anchor)
+            if title:
+                return title
+        return None
+
+    def _first_title_line(self, lines: list[Line]) -> str | None:
+        for line in lines:
+            t = _ANGLE.sub("", line.text.strip())
+            if len(t) <= 60 and not _TITLE_BREAKERS.search(t) and self.is_title_text(t):
+                return t
+        return None
+
+    def _signature_issuer(self, lines: list[Line]) -> str | None:
+        for line, following in zip(lines, lines[1:]):
+            organ = self.organ(line.text.strip())
+            if organ and self._search("date", following.text.strip(), full=True):
+                return organ
+        return None
+
+    def _page_issuer(self, lines: list[Line]) -> str | None:
+        for line in lines:
+            m = self._search("page_issuer", line.text)
+            if m:
+                return m.group("organ")
+        return None
+
+    def _issue_date(self, lines: list[Line], text: str, outline: Outline):
+        for line in lines:
+            if self._search("date", line.text.strip(), full=True):
+                return self.date(line.text)
+        for line in reversed(split_lines(text[outline.body_end:])):
+            if self._search("date", line.text.strip(), full=True):
+                return self.date(line.text)
+        for line in lines:
+            if regex.match(r"^(?:成文日期|发布日期|印发日期)\s*[：:]", line.text):
+                return self.date(line.text)
+        return None
+
+    def _citations(self, text: str, meta: Metadata) -> list[Citation]:
+        own = {_ANGLE.sub("", t) for t in (meta.title, meta.notice_title) if t}
+        cited = []
+        for m in self.f["citation"].finditer(text, timeout=MATCH_TIMEOUT):
+            title = m.group("title")
+            if _ANGLE.sub("", title) in own:
+                continue
+            number = self.doc_number(m.group("num")) if m.group("num") else None
+            cited.append(Citation(title, number, m.start(), m.end()))
+        return cited

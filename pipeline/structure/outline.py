@@ -1,0 +1,142 @@
+"""Outline: the heading tree and the measures (leaf numbered items) of a document.
+
+Numbering styles come from ``rules/structure.toml``. Styles nest in the order the
+document first uses them: a style seen again returns to its depth, a new style
+goes one level below the current item. A numbered line with numbered lines below
+it is a heading; one without is a measure, whose text runs on over unnumbered
+paragraphs until the next numbered line, a standalone note or the end of the body.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
+from pipeline.structure.lines import Line, split_lines
+
+
+@dataclass
+class Item:
+    """A numbered line: heading or measure."""
+
+    line: Line
+    rule: Rule
+    label: str
+    content_start: int  # offset just after the number's marker
+    depth: int = 0
+    parent: "Item | None" = None
+    children: list["Item"] = field(default_factory=list)
+
+    @property
+    def heading_text(self) -> str:
+        """The line as a path entry: label and title, up to the first full stop."""
+        return self.line.text.split("。", 1)[0].strip()
+
+    @property
+    def path(self) -> list[str]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node.heading_text)
+            node = node.parent
+        return chain[::-1]
+
+
+@dataclass
+class Measure:
+    seq: int
+    label: str
+    path: list[str]
+    start: int
+    end: int
+    rule: str
+    item: Item
+
+
+@dataclass
+class Outline:
+    items: list[Item]
+    measures: list[Measure]
+    body_end: int  # offset where the body ends (len(text) when nothing closes it)
+
+
+def numbering_of(line: str, rules: Rules) -> tuple[Rule, regex.Match] | None:
+    """The numbering rule a line starts with, if any."""
+    for rule in rules.of("structure", "numbering"):
+        m = rule.pattern.match(line, timeout=MATCH_TIMEOUT)
+        if m and m.group("label"):
+            return rule, m
+    return None
+
+
+def ends_body(line: str, rules: Rules) -> bool:
+    return any(r.pattern.search(line, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "body_end"))
+
+
+_SENTENCE_MARK = regex.compile(r"[。；，：！？;,:]")
+
+
+def _is_title_only(line_rest: str) -> bool:
+    """A heading title: short and without sentence punctuation."""
+    return len(line_rest) <= 30 and not _SENTENCE_MARK.search(line_rest)
+
+
+def _nest(items: list[Item]) -> None:
+    """Give each item its depth and parent from the order styles appear in."""
+    stack: list[Item] = []
+    for item in items:
+        styles = [s.rule.id for s in stack]
+        if item.rule.id in styles:
+            depth = styles.index(item.rule.id)
+        else:
+            depth = len(stack)
+        del stack[depth:]
+        item.depth = depth
+        item.parent = stack[-1] if stack else None
+        if item.parent is not None:
+            item.parent.children.append(item)
+        stack.append(item)
+
+
+def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
+    """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart."""
+    lines = split_lines(text)
+    items: list[Item] = []
+    kinds: list[str] = []  # per line: item / note / end / text
+    item_at: dict[int, Item] = {}
+    for index, line in enumerate(lines):
+        found = numbering_of(line.text, rules)
+        if found:
+            rule, m = found
+            item = Item(line, rule, m.group("label"), line.start + m.end())
+            items.append(item)
+            item_at[index] = item
+            kinds.append("item")
+        elif is_note_line(line.text):
+            kinds.append("note")
+        elif items and ends_body(line.text, rules):
+            kinds.append("end")
+        else:
+            kinds.append("text")
+    _nest(items)
+    body_end = len(text)
+    if "end" in kinds:
+        body_end = lines[kinds.index("end")].start
+    measures: list[Measure] = []
+    for index, item in item_at.items():
+        if item.children or item.rule.get("heading_only") or item.line.start >= body_end:
+            continue
+        end = item.line.end
+        for following in range(index + 1, len(lines)):
+            if kinds[following] != "text":
+                break
+            end = lines[following].end
+        start = item.content_start
+        while start < end and text[start] in " \t":
+            start += 1
+        if start >= end:
+            continue  # a bare number with no text is not a measure
+        if end > item.line.end and _is_title_only(text[start:item.line.end]):
+            continue  # a heading over unnumbered paragraphs (总体要求): a section, not a measure
+        measures.append(Measure(len(measures) + 1, item.label, item.path, start, end, item.rule.id, item))
+    return Outline(items, measures, body_end)

@@ -1,0 +1,108 @@
+"""The command line as a data engineer uses it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import RAW, ROOT, SHARED
+from pipeline.rules import RULES_DIR
+from pipeline.schema import TABLES
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_extract_writes_every_table_and_prints_a_summary(tmp_path):
+    result = run("extract", str(RAW), str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("read 5 files: 5 ok, 0 failed; rows: measures ")
+    for name in TABLES:
+        table = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        assert table.schema.names[: len(TABLES[name])] == [c for c, _, _ in TABLES[name]]
+        assert table.schema.metadata[b"pipeline_version"]
+        assert len(table.schema.metadata[b"rules_digest"]) == 16
+
+
+def test_same_input_same_output(tmp_path, seeds_out):
+    run("extract", str(RAW), str(tmp_path))
+    for name in TABLES:
+        assert pq.read_table(tmp_path / f"{name}.parquet").equals(pq.read_table(seeds_out / f"{name}.parquet"))
+
+
+def test_missing_input_folder_is_a_clear_error(tmp_path):
+    result = run("extract", str(tmp_path / "nope"), str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = run("extract", str(RAW), str(locked / "out"))
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+
+
+def test_invalid_rules_stop_the_run_before_it_starts(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "noise.toml").write_text('[[line]]\nid = "x"\ncomment = "c"\npattern = "(a"\nexamples = [{in = "a"}]\n')
+    result = run("extract", str(RAW), str(tmp_path / "out"), "--rules", str(rules))
+    assert result.returncode == 2
+    assert "noise.toml: rule 'x': pattern does not compile" in result.stderr
+
+
+def test_an_unreadable_file_is_a_failed_row_and_the_run_goes_on(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(RAW / "000_5162da9629d6c503.txt", inputs / "good.txt")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "scan.txt").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3 binary")
+    (inputs / ".hidden.txt").write_text("skip me")
+    result = run("extract", str(inputs), str(tmp_path / "out"))
+    assert result.returncode == 0
+    assert "read 3 files: 1 ok, 2 failed" in result.stdout
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas().set_index("source_path")
+    assert docs.loc["empty.txt", "error"] == "file is empty"
+    assert docs.loc["scan.txt", "error"].startswith("not text: looks like a PDF")
+    assert docs.loc["good.txt", "status"] == "ok"
+
+
+def test_adding_an_alias_to_a_copy_of_the_rules_changes_the_output(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    before = run("extract", str(RAW), str(tmp_path / "before"), "--rules", str(rules))
+    assert before.returncode == 0
+    departments = rules / "departments.toml"
+    departments.write_text(departments.read_text(encoding="utf-8").replace(
+        'names = ["医疗保障局", "医保局",', 'names = ["医疗保障局", "医保局", "保障局",'), encoding="utf-8")
+    departments.write_text(departments.read_text(encoding="utf-8").replace(
+        'canonical = "医疗保障局"', 'canonical = "医疗保障管理局"'), encoding="utf-8")
+    after = run("extract", str(RAW), str(tmp_path / "after"), "--rules", str(rules))
+    assert after.returncode == 0
+    old = pq.read_table(tmp_path / "before" / "departments.parquet").to_pandas()
+    new = pq.read_table(tmp_path / "after" / "departments.parquet").to_pandas()
+    assert set(old[old.name == "市医保局"].canonical) == {"医疗保障局"}
+    assert set(new[new.name == "市医保局"].canonical) == {"医疗保障管理局"}
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(), reason="shared gold not beside the checkout")
+def test_quality_gate_on_the_shared_gold(seeds_out):
+    """Pinned floors: a rule change that lowers a score below them fails here."""
+    result = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), "--outputs", str(seeds_out),
+                             "--gold", str(SHARED / "gold"), "--json"], capture_output=True, text=True)
+    scores = json.loads(result.stdout)
+    assert scores["measures"]["f1"] >= 0.97
+    assert scores["lead"]["f1"] >= 0.95
+    assert scores["co"]["f1"] >= 0.9
+    assert scores["noise"]["f1"] >= 0.99
+    assert min(scores["metadata"].values()) >= 0.8

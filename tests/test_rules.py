@@ -1,0 +1,69 @@
+"""Every rule's examples, and what a broken rule file reports."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.examples import actual_output, example_cases
+from pipeline.nlp import context
+from pipeline.rules import RULES_DIR, RuleError, load_file, load_rules
+
+CASES = list(example_cases(load_rules()))
+
+
+@pytest.mark.parametrize("rule,example", CASES,
+                         ids=[f"{r.file}:{r.id}:{i}" for i, (r, _) in enumerate(CASES)])
+def test_rule_example(rule, example):
+    assert actual_output(rule, example, context()) == example["out"]
+
+
+def test_every_rule_has_examples_and_there_are_many():
+    rules = load_rules()
+    assert len(rules.all()) > 80
+    assert all(r.examples for r in rules.all())
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "broken.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body,rule_id,reason", [
+    ('[[line]]\ncomment = "x"\npattern = "a"\nexamples = [{in = "a", out = ""}]\n', None, "needs an id"),
+    ('[[line]]\nid = "bad_regex"\ncomment = "x"\npattern = "(a"\nexamples = [{in = "a"}]\n', "bad_regex", "does not compile"),
+    ('[[line]]\nid = "nested"\ncomment = "x"\npattern = "(a+)+b"\nexamples = [{in = "a"}]\n', "nested", "nested quantifier"),
+    ('[[line]]\nid = "no_examples"\ncomment = "x"\npattern = "a"\n', "no_examples", "missing 'examples'"),
+    ('[[line]]\nid = "no_comment"\npattern = "a"\nexamples = [{in = "a"}]\n', "no_comment", "missing 'comment'"),
+    ('[[line]]\nid = "unknown_part"\ncomment = "x"\npattern = "<<nope>>"\nexamples = [{in = "a"}]\n', "unknown_part", "unknown part"),
+    ('[[line]\nid = 1\n', None, "not valid TOML"),
+])
+def test_bad_rule_file_names_file_rule_and_reason(tmp_path, body, rule_id, reason):
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, body))
+    assert err.value.file == "broken.toml"
+    assert err.value.rule_id == rule_id
+    assert reason in err.value.reason
+
+
+def test_rules_check_cli_reports_a_failing_example(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    noise = rules / "noise.toml"
+    noise.write_text(noise.read_text(encoding="utf-8").replace(
+        '{ in = "400-901-5099", out = "" }', '{ in = "400-901-5099", out = "400-901-5099" }'), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pipeline", "rules", "check", "--rules", str(rules)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "noise.toml: rule 'phone_banner'" in run.stderr
+    assert "expected '400-901-5099', got ''" in run.stderr
+
+
+def test_rules_check_cli_passes_on_the_shipped_rules():
+    run = subprocess.run([sys.executable, "-m", "pipeline", "rules", "check"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "rules ok" in run.stdout
