@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pipeline.ingest.clean import clean
 from pipeline.ingest.normalise import apply_replace_rule
 from pipeline.ingest.textmap import MappedText
-from pipeline.nlp import Context, context
+from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import MATCH_TIMEOUT, Rule, RuleError, Rules
 
 
@@ -59,6 +59,23 @@ def _lexicon(rule: Rule, text: str, ctx: Context) -> str:
     return f"{organ.canonical}|{organ.level or ''}" if organ else ""
 
 
+EXAMPLE_YEAR = 2023  # the document year of time and target examples unless they give `year`
+
+
+def _times(text: str, year: int, ctx: Context):
+    return ctx.times.find(text, year)
+
+
+def _deadlines(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
+    return [f"{t.kind}|{t.value()}|{t.text}" for t in _times(text, year, ctx)]
+
+
+def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
+    found = find_targets(ctx, text, 0, len(text), [], _times(text, year, ctx))
+    return [f"{t.value:g}|{'' if t.value_max is None else format(t.value_max, 'g')}|{t.unit}|{t.comparator}|"
+            f"{t.indicator or ''}" for t in found]
+
+
 # (file, kind) -> how to compute an example's output
 _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
@@ -75,7 +92,11 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("responsibility", "role"): _role_if_match,
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
     ("metadata", "field"): _metadata,
+    ("deadlines", "expression"): _deadlines,
+    ("deadlines", "named_period"): _deadlines,
+    **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator")},
 }
+_DATED = {"deadlines", "targets"}
 
 
 def example_cases(rules: Rules) -> Iterator[tuple[Rule, dict]]:
@@ -85,9 +106,12 @@ def example_cases(rules: Rules) -> Iterator[tuple[Rule, dict]]:
 
 
 def actual_output(rule: Rule, example: dict, ctx: Context) -> object:
-    runner = _RUNNERS.get((rule.file.removesuffix(".toml"), rule.kind))
+    family = rule.file.removesuffix(".toml")
+    runner = _RUNNERS.get((family, rule.kind))
     if runner is None:
         raise RuleError(rule.file, rule.id, f"no example runner for [[{rule.kind}]] entries")
+    if family in _DATED:
+        return runner(rule, example["in"], ctx, example.get("year", EXAMPLE_YEAR))
     return runner(rule, example["in"], ctx)
 
 

@@ -6,6 +6,8 @@ policy components, each adding span groups to ``doc.spans``:
 - ``policy_structure``: ``headings``, ``measures``, ``notes``, ``citations`` and the
   document metadata (``doc.user_data["metadata"]``)
 - ``policy_departments``: ``departments`` responsible for each measure
+- ``policy_timex``: ``deadlines`` (time expressions of every kind)
+- ``policy_targets``: ``targets`` (numeric targets)
 
 Each group's output rows sit beside it in ``doc.user_data[("rows", group)]``, one per
 span and in the same order (span extensions are keyed by character offsets, and one
@@ -19,12 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
+import regex
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.responsibility import Responsibility
+from pipeline.extract.targets import TargetReader
+from pipeline.extract.timex import TimeReader
 from pipeline.rules import RULES_DIR, Rules, load_rules
 from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
@@ -40,7 +45,9 @@ class Context:
     lexicon: Lexicon
     responsibility: Responsibility
     metadata: MetadataReader
-    nlp: Language
+    times: TimeReader
+    targets: TargetReader
+    nlp: Language | None = None
 
 
 @lru_cache(maxsize=4)
@@ -49,7 +56,8 @@ def context(rules_dir: str = str(RULES_DIR)) -> Context:
     lexicon = Lexicon(rules)
     for word in lexicon.jieba_words():
         jieba.add_word(word, freq=100_000)
-    ctx = Context(rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules), None)
+    ctx = Context(rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
+                  TimeReader(rules), TargetReader(rules))
     ctx.nlp = build_nlp(rules_dir, lexicon)
     return ctx
 
@@ -63,6 +71,8 @@ def build_nlp(rules_dir: str, lexicon: Lexicon) -> Language:
     ])
     nlp.add_pipe("policy_structure", config={"rules_dir": rules_dir})
     nlp.add_pipe("policy_departments", config={"rules_dir": rules_dir})
+    nlp.add_pipe("policy_timex", config={"rules_dir": rules_dir})
+    nlp.add_pipe("policy_targets", config={"rules_dir": rules_dir})
     return nlp
 
 
@@ -143,6 +153,78 @@ class DepartmentsComponent:
         return doc
 
 
+_TITLE = regex.compile(r"《[^《》\n]{1,150}》")
+_QUOTED_NAME = regex.compile(r"“[^“”\n]{1,30}”")
+
+
+def _titles(text: str, body_start: int) -> list[tuple[int, int]]:
+    """Spans that name policies rather than schedule anything: 《titles》 and the lines of
+    the front matter that are not sentences (titles, dates, signatures)."""
+    spans = [(m.start(), m.end()) for m in _TITLE.finditer(text)]
+    line_start = 0
+    for line in text[:body_start].split("\n"):
+        if "，" not in line and "。" not in line:
+            spans.append((line_start, line_start + len(line)))
+        line_start += len(line) + 1
+    return spans
+
+
+def _measure_at(measures, offset: int):
+    return next((m.seq for m in measures if m.start <= offset < m.end), None)
+
+
+class TimexComponent:
+    """Time expressions of the body: deadlines, periods, recurrences, durations."""
+
+    def __init__(self, rules_dir: str) -> None:
+        self.rules_dir = rules_dir
+
+    def __call__(self, doc: Doc) -> Doc:
+        ctx = context(self.rules_dir)
+        outline, meta = doc.user_data["outline"], doc.user_data["metadata"]
+        body_start = outline.items[0].line.start if outline.items else 0
+        year = meta.issue_date.year if meta.issue_date else None
+        titles = _titles(doc.text, body_start)
+        doc.user_data["titles"] = titles
+        times = ctx.times.find(doc.text, year, titles, body_start, outline.body_end)
+        doc.user_data["times"] = times
+        set_group(doc, "deadlines", "TIMEX", [
+            {"measure_seq": _measure_at(outline.measures, t.start), "kind": t.kind, "text": t.text,
+             "date": t.date, "start_date": t.start_date, "end_date": t.end_date, "every": t.every,
+             "duration": t.duration, "start": t.start, "end": t.end, "rule": t.rule}
+            for t in times
+        ])
+        return doc
+
+
+def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tuple[int, int]],
+                 times: list) -> list:
+    """Targets in ``text[start:end]``, skipping titles, quoted names and time expressions."""
+    quoted = [(m.start(), m.end()) for m in _QUOTED_NAME.finditer(text)]
+    blocked = titles + quoted + [(t.start, t.end) for t in times]
+    return ctx.targets.find(text, start, end, blocked, times)
+
+
+class TargetsComponent:
+    """Numeric targets of the body, with their indicator, comparator and deadline year."""
+
+    def __init__(self, rules_dir: str) -> None:
+        self.rules_dir = rules_dir
+
+    def __call__(self, doc: Doc) -> Doc:
+        ctx = context(self.rules_dir)
+        outline, times = doc.user_data["outline"], doc.user_data["times"]
+        body_start = outline.items[0].line.start if outline.items else 0
+        targets = find_targets(ctx, doc.text, body_start, outline.body_end, doc.user_data["titles"], times)
+        set_group(doc, "targets", "TARGET", [
+            {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
+             "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,
+             "deadline_year": t.deadline_year, "quote": t.quote, "start": t.start, "end": t.end, "rule": t.rule}
+            for t in targets
+        ])
+        return doc
+
+
 def assign_notes(measures, notes) -> dict[int, list]:
     """Which note covers which measure (annotation-guide §5).
 
@@ -185,3 +267,13 @@ def make_structure(nlp: Language, name: str, rules_dir: str) -> StructureCompone
 @Language.factory("policy_departments", default_config={"rules_dir": str(RULES_DIR)})
 def make_departments(nlp: Language, name: str, rules_dir: str) -> DepartmentsComponent:
     return DepartmentsComponent(rules_dir)
+
+
+@Language.factory("policy_timex", default_config={"rules_dir": str(RULES_DIR)})
+def make_timex(nlp: Language, name: str, rules_dir: str) -> TimexComponent:
+    return TimexComponent(rules_dir)
+
+
+@Language.factory("policy_targets", default_config={"rules_dir": str(RULES_DIR)})
+def make_targets(nlp: Language, name: str, rules_dir: str) -> TargetsComponent:
+    return TargetsComponent(rules_dir)

@@ -92,6 +92,12 @@ def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: st
             "doc_id": doc_id, "measure_id": measure_ids[d["measure_seq"]],
             **{k: d[k] for k in ("name", "canonical", "level", "role", "rank", "source", "start", "end", "rule")},
         })
+    for n, t in enumerate(rows_of(doc, "targets"), 1):
+        rows.tables["targets"].append({"doc_id": doc_id, "target_id": f"{doc_id}-t{n:03d}",
+                                       "measure_id": measure_ids.get(t["measure_seq"]), **t})
+    for n, t in enumerate(rows_of(doc, "deadlines"), 1):
+        rows.tables["deadlines"].append({"doc_id": doc_id, "deadline_id": f"{doc_id}-d{n:03d}",
+                                         "measure_id": measure_ids.get(t["measure_seq"]), **t})
     for c in rows_of(doc, "citations"):
         rows.tables["citations"].append({"doc_id": doc_id, **c})
     return rows

@@ -21,8 +21,9 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MATCH_TIMEOUT = 2.0  # seconds a single pattern may spend on one document
 _PART_REF = regex.compile(r"<<(\w+)>>")
 _ID = regex.compile(r"^[a-z][a-z0-9_.]*$")
-# a group that is quantified and itself contains a quantifier: (a+)+, (?:x*y)*
-_NESTED_QUANTIFIER = regex.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*]|\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\{\d*,\}")
+# a group that repeats without bound and holds an unbounded repeat itself: (a+)+, (?:x*y)*
+_UNBOUNDED = r"(?:[+*]|\{\d*,\})"
+_NESTED_QUANTIFIER = regex.compile(rf"\((?:[^()\\]|\\.)*{_UNBOUNDED}(?:[^()\\]|\\.)*\){_UNBOUNDED}")
 
 
 class RuleError(ValueError):

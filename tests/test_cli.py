@@ -106,3 +106,14 @@ def test_quality_gate_on_the_shared_gold(seeds_out):
     assert scores["co"]["f1"] >= 0.9
     assert scores["noise"]["f1"] >= 0.99
     assert min(scores["metadata"].values()) >= 0.8
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(), reason="shared gold not beside the checkout")
+def test_quality_gate_targets_and_deadlines(seeds_out):
+    result = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), "--outputs", str(seeds_out),
+                             "--gold", str(SHARED / "gold"), "--json"], capture_output=True, text=True)
+    scores = json.loads(result.stdout)
+    assert scores["targets"]["f1"] >= 0.92
+    assert scores["targets"]["comparator_acc"] >= 0.9
+    assert scores["targets"]["deadline_year_acc"] >= 0.9
+    assert scores["deadlines"]["f1"] >= 0.92

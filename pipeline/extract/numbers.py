@@ -37,3 +37,18 @@ def int_of(text: str) -> int | None:
     if text.isdigit():
         return int(text)
     return chinese_to_int(text)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as written: 1,000 / 1.5 / 十五 / 两 / 半 -> float; None if it is not one."""
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    if text == "半":
+        return 0.5
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    value = chinese_to_int(text)
+    return float(value) if value is not None else None

@@ -1,0 +1,197 @@
+"""Numeric targets (annotation-guide §3) by the rules in ``rules/targets.toml``.
+
+A quantity (number + unit) is a target unless an exclusion rule says it names,
+scopes or counts something else. Its comparator comes from the words around it,
+its indicator from the jieba tokens and parts of speech of its clause, and its
+deadline year from the time expression governing its sentence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jieba.posseg
+import regex
+
+from pipeline.extract.numbers import parse_number
+from pipeline.extract.timex import TimeExpression
+from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
+
+_CLAUSE_END = "，,；;。！？!?\n"
+_SENTENCE_END = "。！？!?\n"
+# parts of speech (jieba) that do not name the measured thing at a phrase edge:
+# time, numeral, measure word, pronoun, conjunction, adverb, preposition, particle, punctuation
+_EDGE_POS = ("t", "m", "q", "r", "c", "d", "p", "u", "x", "w")
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    value_max: float | None
+    unit: str
+    comparator: str
+    indicator: str | None
+    deadline_year: int | None
+    quote: str
+    start: int
+    end: int
+    rule: str
+
+
+def _alternation(words) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class TargetReader:
+    def __init__(self, rules: Rules) -> None:
+        units = rules.of("targets", "unit")
+        self.timed_units = {n for r in units if r.get("needs_comparator") for n in r.get("names", [])}
+        parts = dict(rules.parts.get("targets", {}))
+        parts["unit"] = _alternation(n for r in units for n in r.get("names", []))
+        parts["count_unit"] = _alternation(n for r in units if r.get("count") for n in r.get("names", []))
+        self.mentions = [(r, compile_pattern(r.get("template"), parts, r.file, r.id))
+                         for r in rules.of("targets", "mention")]
+        comparators = rules.of("targets", "comparator")
+        self.before = [(w, r.get("symbol")) for r in comparators for w in r.get("before", [])]
+        self.before.sort(key=lambda x: -len(x[0]))
+        self.after = [(w, r.get("symbol")) for r in comparators for w in r.get("after", [])]
+        self.after.sort(key=lambda x: -len(x[0]))
+        before_words = _alternation(w for w, _ in self.before)
+        self.before_near = regex.compile(rf"(?P<w>{before_words})\p{{Han}}{{0,2}}$")
+        self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
+        self.excludes = rules.of("targets", "exclude")
+        self.excludes_compiled = [
+            (r, regex.compile(r.get("left")) if r.get("left") else None,
+             regex.compile(r.get("right")) if r.get("right") else None) for r in self.excludes]
+        trim = rules.of("targets", "indicator")
+        self.leading = sorted({w for r in trim for w in r.get("leading", [])}, key=len, reverse=True)
+        self.trailing = sorted({w for r in trim for w in r.get("trailing", [])}, key=len, reverse=True)
+        self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
+
+    # -- helpers ---------------------------------------------------------------
+    @staticmethod
+    def _bounds(text: str, start: int, end: int, stops: str, lo: int, hi: int) -> tuple[int, int]:
+        s = start
+        while s > lo and text[s - 1] not in stops:
+            s -= 1
+        e = end
+        while e < hi and text[e] not in stops:
+            e += 1
+        return s, e
+
+    def _excluded(self, left: str, right: str, unit: str) -> bool:
+        for rule, left_re, right_re in self.excludes_compiled:
+            if unit in rule.get("skip_units", ()):
+                continue
+            if left_re and left_re.search(left, timeout=MATCH_TIMEOUT):
+                return True
+            if right_re and right_re.search(right, timeout=MATCH_TIMEOUT):
+                return True
+        return False
+
+    def _comparator(self, left: str, right: str) -> tuple[str | None, int, int]:
+        """(symbol, chars taken before, chars taken after) from the words around a quantity."""
+        m = self.before_near.search(left) or self.before_of.search(left)
+        before = dict(self.before)[m.group("w")] if m else None
+        after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
+        symbol = before or (after[1] if after else None)
+        return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0
+
+    def _trim(self, phrase: str) -> str:
+        tokens = [(t.word, t.flag) for t in jieba.posseg.cut(phrase)]
+        tokens = [(w, f) for w, f in tokens if w not in self.anywhere]
+        changed = True
+        while changed and tokens:
+            changed = False
+            word, flag = tokens[0]
+            lead = next((w for w in self.leading if "".join(x for x, _ in tokens).startswith(w)), None)
+            if lead:
+                rest = "".join(x for x, _ in tokens)[len(lead):]
+                tokens = [(t.word, t.flag) for t in jieba.posseg.cut(rest)] if rest else []
+                changed = True
+            elif flag.startswith(_EDGE_POS) or word in "（）、":
+                tokens = tokens[1:]
+                changed = True
+        changed = True
+        while changed and tokens:
+            changed = False
+            joined = "".join(x for x, _ in tokens)
+            trail = next((w for w in self.trailing if joined.endswith(w)), None)
+            if trail:
+                rest = joined[: -len(trail)]
+                tokens = [(t.word, t.flag) for t in jieba.posseg.cut(rest)] if rest else []
+                changed = True
+            elif tokens[-1][0] == "）" and "（" in joined:
+                break  # keep a parenthesis the indicator opened
+            elif tokens[-1][1].startswith(("p", "u", "x", "w", "c", "d")):
+                tokens = tokens[:-1]
+                changed = True
+        return "".join(w for w, _ in tokens)
+
+    def _indicator(self, clause: str, q_start: int, q_end: int, times: list[tuple[int, int]]) -> str | None:
+        """What the number measures: the clause without the quantity, comparators, time and scope words."""
+        chars = list(clause)
+        for s, e in times:
+            for i in range(max(s, 0), min(e, len(chars))):
+                chars[i] = ""
+        left = self._trim("".join(chars[:q_start]))
+        right = "".join(chars[q_end:]).lstrip("的")
+        right = self._trim(right) if right else ""
+        indicator = left + right
+        return indicator or None
+
+    # -- document --------------------------------------------------------------
+    def find(self, text: str, start: int, end: int | None, blocked: list[tuple[int, int]],
+             times: list[TimeExpression]) -> list[Target]:
+        """Targets in ``text[start:end]``; ``blocked`` spans (names, quotes, time expressions) are skipped."""
+        end = len(text) if end is None else end
+        taken = list(blocked)
+        found: list[Target] = []
+        segment = text[start:end]
+        for rule, pattern in self.mentions:
+            for m in pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+                s, e = start + m.start(), start + m.end()
+                if any(s < te and ts < e for ts, te in taken):
+                    continue
+                target = self._target(text, s, e, m, rule, start, end, times)
+                if target is not None:
+                    taken.append((s, e))
+                    found.append(target)
+        return sorted(found, key=lambda t: t.start)
+
+    def _target(self, text: str, s: int, e: int, m: regex.Match, rule: Rule, lo: int, hi: int,
+                times: list[TimeExpression]) -> Target | None:
+        c_start, c_end = self._bounds(text, s, e, _CLAUSE_END, lo, hi)
+        left, right = text[c_start:s], text[e:c_end]
+        groups = m.groupdict()
+        unit = groups.get("unit") or rule.get("unit")
+        if self._excluded(left, right, unit):
+            return None
+        symbol, took_before, took_after = self._comparator(left, right)
+        if rule.get("comparator"):
+            symbol = rule.get("comparator")
+        elif groups.get("num2"):
+            symbol = "range"
+        elif groups.get("approx"):
+            symbol = ">"
+        if symbol is None and (rule.get("needs_comparator") or unit in self.timed_units):
+            return None
+        value = parse_number(groups["num"])
+        if value is None:
+            return None
+        value_max = parse_number(groups["num2"]) if groups.get("num2") else None
+        sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
+        clause_times = [(t.start - c_start, t.end - c_start) for t in times if c_start <= t.start < c_end]
+        indicator = self._indicator(text[c_start:c_end], s - c_start - took_before, e - c_start + took_after,
+                                    clause_times)
+        quote_start = c_start + len(text[c_start:c_end]) - len(text[c_start:c_end].lstrip())
+        return Target(value, value_max, unit, symbol or "=", indicator, self._year(times, s, sentence),
+                      text[quote_start:c_end].rstrip(), quote_start, len(text[:c_end].rstrip()), rule.id)
+
+    @staticmethod
+    def _year(times: list[TimeExpression], at: int, sentence: tuple[int, int]) -> int | None:
+        """Year of the time expression governing the sentence: the nearest before, else the first after."""
+        inside = [t for t in times if sentence[0] <= t.start < sentence[1] and t.year]
+        before = [t for t in inside if t.start < at]
+        if before:
+            return before[-1].year
+        return inside[0].year if inside else None
