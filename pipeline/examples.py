@@ -39,6 +39,9 @@ def _metadata(rule: Rule, text: str, ctx: Context):
         return date.isoformat() if precision == "day" else date.isoformat()[:7]
     if name == "region":
         return reader.region(text) or ""
+    if name == "organ_title":
+        m = rule.pattern.fullmatch(text)
+        return m.group("title") if m else ""
     if name == "citation":
         m = rule.pattern.search(text)
         if not m:
@@ -92,6 +95,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("responsibility", "role"): _role_if_match,
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
     ("metadata", "field"): _metadata,
+    ("metadata", "province"): lambda r, t, c: c.metadata.province_of_doc_number(t) or "",
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,
     **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator")},

@@ -19,6 +19,13 @@ _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\
 _ANGLE = regex.compile(r"[《》〈〉<>]")
 
 
+def _unwrap(title: str) -> str:
+    """A title wrapped whole in 《》 loses the marks; titles cited inside it keep theirs."""
+    if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
+        return title[1:-1]
+    return title
+
+
 @dataclass(frozen=True)
 class Citation:
     title: str
@@ -42,6 +49,7 @@ class Metadata:
 class MetadataReader:
     def __init__(self, rules: Rules) -> None:
         self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
+        self.provinces = rules.of("metadata", "province")
 
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
         pattern = self.f[name]
@@ -76,6 +84,14 @@ class MetadataReader:
         m = self._search("region", name)
         return m.group("region") if m else None
 
+    def province_of_doc_number(self, doc_number: str | None) -> str | None:
+        """豫政办〔2023〕4号 -> 河南省 (province-level governments only)."""
+        for rule in self.provinces:
+            m = rule.pattern.search(doc_number or "", timeout=MATCH_TIMEOUT)
+            if m:
+                return rule.get("provinces", {}).get(m.group("abbr"))
+        return None
+
     def organ(self, line: str) -> str | None:
         m = self._search("organ", line)
         return m.group("organ") if m else None
@@ -94,12 +110,16 @@ class MetadataReader:
             meta.notice_title, meta.issuer, embedded = notice
         else:
             embedded = None
-        meta.title = self._body_title(lines) or embedded or self._first_title_line(lines)
-        meta.issuer = meta.issuer or self._signature_issuer(lines) or self._page_issuer(lines)
+        title, title_issuer = self._body_title(lines)
+        meta.title = title or embedded or self._first_title_line(lines)
+        if meta.title and (m := self._search("organ_title", meta.title, full=True)):
+            title_issuer, meta.title = title_issuer or m.group("organ"), m.group("title")
+        meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines) or self._page_issuer(lines))
         dated = self._issue_date(lines, text, outline)
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
-        meta.region = self.region(meta.issuer) or self.region(meta.title) or self.region(meta.notice_title)
+        meta.region = (self.region(meta.issuer) or self.region(meta.title) or self.region(meta.notice_title)
+                       or self.province_of_doc_number(meta.doc_number))
         meta.citations = self._citations(text[:outline.body_end], meta)
         return meta
 
@@ -125,32 +145,45 @@ class MetadataReader:
                     if not issuer and i > 0 and self.organ(texts[i - 1]):
                         issuer = texts[i - 1]
                         joined = issuer + joined
-                    return joined, issuer, _ANGLE.sub("", m.group("title")).strip() or None
+                    return joined, issuer, _unwrap(m.group("title").strip()) or None
         return None
 
-    def _title_lines_before(self, lines: list[Line], anchor: int) -> str | None:
+    def _skippable(self, line: str) -> bool:
+        """Lines between a title and its text: the addressee and the doc number."""
+        bare = line.strip("（）() ")
+        return bool(self._search("addressee", line, full=True) or self._search("doc_number", bare, full=True))
+
+    def _title_lines_before(self, lines: list[Line], anchor: int) -> tuple[str | None, str | None]:
+        """(title, organ line right above it) from the title-like lines before ``anchor``."""
         collected: list[str] = []
+        organ = None
         for line in reversed(lines[:anchor]):
             t = line.text.strip()
-            if _TITLE_BREAKERS.search(t) or len(t) > 60 or (self.organ(t) and collected == []):
+            if not collected and self._skippable(t):
+                continue
+            if self.organ(t):
+                organ = t if collected else None
+                break
+            if _TITLE_BREAKERS.search(t) or len(t) > 60:
                 break
             collected.insert(0, t)
             if len(collected) == 4:
                 break
-        title = _ANGLE.sub("", "".join(collected))
-        return title if title and self.is_title_text(title) else None
+        title = _unwrap("".join(collected))
+        return (title, organ) if title and self.is_title_text(title) else (None, None)
 
-    def _body_title(self, lines: list[Line]) -> str | None:
-        paragraphs = [i for i, l in enumerate(lines) if l.text.endswith(("。", "：")) or len(l.text) > 60]
+    def _body_title(self, lines: list[Line]) -> tuple[str | None, str | None]:
+        paragraphs = [i for i, l in enumerate(lines) if l.text.endswith(("。", "：")) and not
+                      self._search("addressee", l.text.strip(), full=True) or len(l.text) > 60]
         for anchor in ([paragraphs[-1]] if paragraphs else []) + [len(lines)]:
-            title = self._title_lines_before(lines, anchor)
+            title, organ = self._title_lines_before(lines, anchor)
             if title:
-                return title
-        return None
+                return title, organ
+        return None, None
 
     def _first_title_line(self, lines: list[Line]) -> str | None:
         for line in lines:
-            t = _ANGLE.sub("", line.text.strip())
+            t = _unwrap(line.text.strip())
             if len(t) <= 60 and not _TITLE_BREAKERS.search(t) and self.is_title_text(t):
                 return t
         return None
