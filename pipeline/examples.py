@@ -18,6 +18,10 @@ def _assigned(items) -> list[str]:
     return [f"{a.role}:{a.name}" for a in items]
 
 
+def _note_assignments(rule: Rule, text: str, ctx: Context) -> list[str]:
+    return [s for note in ctx.responsibility.find_notes(text) for s in _assigned(note.assigned)]
+
+
 def _matches(rule: Rule, text: str) -> bool:
     return rule.pattern.search(text, timeout=MATCH_TIMEOUT) is not None
 
@@ -90,7 +94,8 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
-    ("responsibility", "note"): lambda r, t, c: [s for n in c.responsibility.find_notes(t) for s in _assigned(n.assigned)],
+    ("responsibility", "note"): _note_assignments,
+    ("responsibility", "convention"): _note_assignments,
     ("responsibility", "label"): _role_if_match,
     ("responsibility", "role"): _role_if_match,
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),

@@ -138,11 +138,15 @@ class DepartmentsComponent:
         ctx = context(self.rules_dir)
         outline, notes = doc.user_data["outline"], doc.user_data["notes"]
         covered = assign_notes(outline.measures, notes)
+        # the SpanRuler's matches name the organ of every known department as written
+        mentions = {(s.start_char, s.end_char): s.id_ for s in doc.spans["dept_mentions"]}
         rows = []
         for measure in outline.measures:
             assigned = covered.get(measure.seq) or ctx.responsibility.inline(doc.text, measure.start, measure.end)
             for a in assigned:
-                organ = ctx.lexicon.lookup(a.name)
+                organ_rule = mentions.get((a.start, a.end))
+                organ = (ctx.lexicon.organ_by_rule(organ_rule, a.name) if organ_rule
+                         else ctx.lexicon.lookup(a.name))
                 rows.append({
                     "measure_seq": measure.seq, "name": a.name,
                     "canonical": organ.canonical if organ else None, "level": organ.level if organ else None,

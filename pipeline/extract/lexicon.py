@@ -38,6 +38,14 @@ class Lexicon:
                 self.stems[stem] = (rule.get("canonical"), rule.id)
         self.blankets = rules.of("departments", "blanket")
 
+    def organ_by_rule(self, rule_id: str, name: str) -> Organ:
+        """The organ a SpanRuler match points at (``span.id_``), with the level of ``name``."""
+        canonical = next((c for c, r in self.names.values() if r == rule_id), None)
+        return Organ(canonical, self.split_level(name)[1] or self._unprefixed_level(name), rule_id)
+
+    def _unprefixed_level(self, name: str) -> str | None:
+        return next((lv for suffix, lv in self.unprefixed if name.endswith(suffix)), None)
+
     def split_level(self, name: str) -> tuple[str, str | None]:
         """``市卫健委`` -> (``卫健委``, ``市``)."""
         for prefix, level, _ in self.levels:
@@ -52,7 +60,7 @@ class Lexicon:
             if rest == alias or (rest.endswith(alias) and len(alias) >= 3):
                 canonical, rule = self.names[alias]
                 if level is None and rest == alias:
-                    level = next((lv for suffix, lv in self.unprefixed if alias.endswith(suffix)), None)
+                    level = self._unprefixed_level(alias)
                 return Organ(canonical, level, rule)
         if rest in self.stems:
             canonical, rule = self.stems[rest]

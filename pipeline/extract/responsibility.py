@@ -57,6 +57,7 @@ class Responsibility:
         self.lexicon = lexicon
         self.note_rules = rules.of("responsibility", "note")
         self.labels = rules.of("responsibility", "label")
+        self.conventions = rules.of("responsibility", "convention")
         self.roles = rules.of("responsibility", "role")
         parts = {**rules.parts.get("responsibility", {}), **lexicon.parts}
         self.assignments: list[tuple[Rule, regex.Pattern]] = [
@@ -93,6 +94,8 @@ class Responsibility:
         found: list[tuple[str, int, int, str]] = []
         label_role = None
         for clause, at in _split(_CLAUSE_SEP, body, body_start):
+            if any(c.pattern.search(clause, timeout=MATCH_TIMEOUT) for c in self.conventions):
+                continue
             for label in self.labels:
                 m = label.pattern.search(clause, timeout=MATCH_TIMEOUT)
                 if m:

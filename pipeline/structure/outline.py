@@ -136,7 +136,7 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
             start += 1
         if start >= end:
             continue  # a bare number with no text is not a measure
-        if end > item.line.end and _is_title_only(text[start:item.line.end]):
+        if end > item.line.end and not item.rule.get("always_item") and _is_title_only(text[start:item.line.end]):
             continue  # a heading over unnumbered paragraphs (总体要求): a section, not a measure
         measures.append(Measure(len(measures) + 1, item.label, item.path, start, end, item.rule.id, item))
     return Outline(items, measures, body_end)
