@@ -23,7 +23,7 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"error: cannot write to output folder {args.output}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        summary = extract(args.input, args.output, args.rules, quiet=args.quiet)
+        summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb, full=args.full)
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("output", type=Path, help="folder for the Parquet tables")
     ex.add_argument("--rules", type=Path, default=RULES_DIR, help="rules folder (default: rules/)")
     ex.add_argument("--quiet", action="store_true", help="no progress output")
+    ex.add_argument("--max-mb", type=float, default=20, help="largest file read as one document (default 20)")
+    ex.add_argument("--full", action="store_true", help="reprocess every file, even unchanged ones")
     ex.set_defaults(func=_extract)
     rules = sub.add_parser("rules", help="rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

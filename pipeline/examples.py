@@ -88,6 +88,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
     ("noise", "line"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
     ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
+    ("noise", "html_drop"): lambda r, t, c: _matches(r, t),
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
     ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),

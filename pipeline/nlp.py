@@ -103,7 +103,7 @@ class StructureComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = context(self.rules_dir)
-        text = doc.text
+        text = doc.user_data["text"] = doc.text  # Doc.text is rebuilt from the tokens on every access
         notes = ctx.responsibility.find_notes(text)
         note_lines = {text[n.start:n.end] for n in notes if n.standalone}
         outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines)
@@ -136,13 +136,13 @@ class DepartmentsComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = context(self.rules_dir)
-        outline, notes = doc.user_data["outline"], doc.user_data["notes"]
+        outline, notes, text = doc.user_data["outline"], doc.user_data["notes"], doc.user_data["text"]
         covered = assign_notes(outline.measures, notes)
         # the SpanRuler's matches name the organ of every known department as written
         mentions = {(s.start_char, s.end_char): s.id_ for s in doc.spans["dept_mentions"]}
         rows = []
         for measure in outline.measures:
-            assigned = covered.get(measure.seq) or ctx.responsibility.inline(doc.text, measure.start, measure.end)
+            assigned = covered.get(measure.seq) or ctx.responsibility.inline(text, measure.start, measure.end)
             for a in assigned:
                 organ_rule = mentions.get((a.start, a.end))
                 organ = (ctx.lexicon.organ_by_rule(organ_rule, a.name) if organ_rule
@@ -185,12 +185,12 @@ class TimexComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = context(self.rules_dir)
-        outline, meta = doc.user_data["outline"], doc.user_data["metadata"]
+        outline, meta, text = doc.user_data["outline"], doc.user_data["metadata"], doc.user_data["text"]
         body_start = outline.items[0].line.start if outline.items else 0
         year = meta.issue_date.year if meta.issue_date else None
-        titles = _titles(doc.text, body_start)
+        titles = _titles(text, body_start)
         doc.user_data["titles"] = titles
-        times = ctx.times.find(doc.text, year, titles, body_start, outline.body_end)
+        times = ctx.times.find(text, year, titles, body_start, outline.body_end)
         doc.user_data["times"] = times
         set_group(doc, "deadlines", "TIMEX", [
             {"measure_seq": _measure_at(outline.measures, t.start), "kind": t.kind, "text": t.text,
@@ -219,7 +219,7 @@ class TargetsComponent:
         ctx = context(self.rules_dir)
         outline, times = doc.user_data["outline"], doc.user_data["times"]
         body_start = outline.items[0].line.start if outline.items else 0
-        targets = find_targets(ctx, doc.text, body_start, outline.body_end, doc.user_data["titles"], times)
+        targets = find_targets(ctx, doc.user_data["text"], body_start, outline.body_end, doc.user_data["titles"], times)
         set_group(doc, "targets", "TARGET", [
             {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
              "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,

@@ -11,7 +11,8 @@ from spacy.tokens import Doc
 
 from pipeline.ingest.clean import clean
 from pipeline.ingest.normalise import normalise, script_of
-from pipeline.ingest.read import ReadError, decode
+from pipeline.ingest.formats import read_document
+from pipeline.ingest.read import ReadError
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, rows_of
 
@@ -47,13 +48,17 @@ def failed(raw: bytes, source_path: str, error: str, encoding: str | None = None
 def process(raw: bytes, source_path: str, ctx: Context) -> Rows:
     """Read, clean, normalise, structure and extract one document."""
     try:
-        decoded = decode(raw)
+        decoded = read_document(raw, source_path, ctx.rules)
     except ReadError as exc:
         return failed(raw, source_path, str(exc))
     try:
         text = normalise(clean(MappedText.from_raw(decoded.text), ctx.rules), ctx.rules)
         doc = ctx.nlp(text.text)
         return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
+    except TimeoutError:
+        return failed(raw, source_path, "a rule pattern took too long on this document (it backtracks badly on "
+                                        "this text): run `python -m pipeline rules check` and simplify recent "
+                                        "patterns", decoded.encoding)
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
         return failed(raw, source_path, f"internal error while extracting ({type(exc).__name__}: {exc}); "
                                         "please report it with this file", decoded.encoding)

@@ -26,6 +26,8 @@ def to_table(name: str, rows: list[dict], metadata: dict[str, str]) -> pa.Table:
 def write_tables(tables: dict[str, list[dict]], out_dir: Path, metadata: dict[str, str]) -> dict[str, Path]:
     """Write ``{table: rows}`` to ``out_dir/<table>.parquet``; all or nothing."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".*.parquet.tmp"):  # left by a run that was killed while writing
+        stale.unlink(missing_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
         for name, rows in tables.items():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import regex
 
 from pipeline.extract.lexicon import Lexicon
+from pipeline.extract.spans import SpanSet
 from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
 
 _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
@@ -126,15 +127,15 @@ class Responsibility:
     def find_notes(self, text: str) -> list[Note]:
         """Every responsibility note in the text, in order."""
         notes: list[Note] = []
-        taken: list[tuple[int, int]] = []
+        taken = SpanSet()
         for rule in self.note_rules:
             for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT):
-                if any(m.start() < e and s < m.end() for s, e in taken):
+                if taken.overlaps(m.start(), m.end()):
                     continue
                 assigned = self.parse_note(text, m.start(), m.end(), rule)
                 if not assigned and not rule.get("labelled", False):
                     continue
-                taken.append((m.start(), m.end()))
+                taken.add(m.start(), m.end())
                 notes.append(Note(m.start(), m.end(), rule.id, self._standalone(text, m.start(), m.end()), assigned))
         return sorted(notes, key=lambda n: n.start)
 

@@ -13,6 +13,7 @@ import jieba.posseg
 import regex
 
 from pipeline.extract.numbers import parse_number
+from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
 from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
 
@@ -144,17 +145,17 @@ class TargetReader:
              times: list[TimeExpression]) -> list[Target]:
         """Targets in ``text[start:end]``; ``blocked`` spans (names, quotes, time expressions) are skipped."""
         end = len(text) if end is None else end
-        taken = list(blocked)
+        taken = SpanSet(blocked)
         found: list[Target] = []
         segment = text[start:end]
         for rule, pattern in self.mentions:
             for m in pattern.finditer(segment, timeout=MATCH_TIMEOUT):
                 s, e = start + m.start(), start + m.end()
-                if any(s < te and ts < e for ts, te in taken):
+                if taken.overlaps(s, e):
                     continue
                 target = self._target(text, s, e, m, rule, start, end, times)
                 if target is not None:
-                    taken.append((s, e))
+                    taken.add(s, e)
                     found.append(target)
         return sorted(found, key=lambda t: t.start)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import regex
 
 from pipeline.extract.numbers import parse_number
+from pipeline.extract.spans import SpanSet
 from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
 
 _ISO_UNIT = {"年": "Y", "年度": "Y", "季度": "M", "月": "M", "个月": "M", "月度": "M", "周": "W",
@@ -122,18 +123,18 @@ class TimeReader:
         Deadlines before ``year`` (the document's year) report past facts and are dropped.
         """
         segment = text[start:end]
-        taken = list(blocked)
+        taken = SpanSet(blocked)
         found: list[TimeExpression] = []
         for rule in self.expressions:
             for m in rule.pattern.finditer(segment, timeout=MATCH_TIMEOUT):
                 s, e = start + m.start(), start + m.end()
-                if any(s < te and ts < e for ts, te in taken):
+                if taken.overlaps(s, e):
                     continue
                 expression = self._normalise(rule, m, year, start)
                 if expression is None:
                     continue
                 if expression.kind == "deadline" and year and expression.date.year < year:
                     continue
-                taken.append((s, e))
+                taken.add(s, e)
                 found.append(expression)
         return sorted(found, key=lambda x: x.start)

@@ -1,0 +1,188 @@
+"""Every real-world input: one documents row per file, the right status, nothing lost."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import docx
+import opencc
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import RAW
+from pipeline.nlp import context
+from pipeline.process import process
+from pipeline.run import extract, list_inputs
+
+SEED = (RAW / "000_5162da9629d6c503.txt").read_text(encoding="utf-8")
+
+
+def _docx_bytes(text: str) -> bytes:
+    document = docx.Document()
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("a.txt", "x")
+    return buffer.getvalue()
+
+
+BAD_INPUTS: dict[str, tuple[bytes, str, str | None]] = {
+    # name: (bytes, expected status, start of the expected error)
+    "empty.txt": (b"", "failed", "file is empty"),
+    "blank.txt": (b"  \n\t\r\n ", "failed", "file holds only white space"),
+    "scan.txt": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "failed", "not text: looks like a PDF"),
+    "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "failed", "not text: looks like a PNG"),
+    "archive.txt": (_zip_bytes(), "failed", "not text: looks like a ZIP"),
+    "binary.txt": (bytes(range(256)) * 8, "failed", "not text"),
+    "broken.docx": (b"PK\x03\x04 not really a docx", "failed", "not a readable .docx"),
+    "no_numbering.txt": ("本文没有任何编号。只是一段普通的说明文字，到2025年完成。".encode(), "ok", None),
+    "utf8_bom.txt": (b"\xef\xbb\xbf" + SEED.encode("utf-8"), "ok", None),
+    "gbk.txt": (SEED.encode("gb18030"), "ok", None),
+    "utf16.txt": (SEED.encode("utf-16"), "ok", None),
+    "crlf.txt": (SEED.replace("\n", "\r\n").encode("utf-8"), "ok", None),
+    "cr.txt": (SEED.replace("\n", "\r").encode("utf-8"), "ok", None),
+    "nested/deeper/plan.docx": (_docx_bytes(SEED), "ok", None),
+    "page.html": (("<html><head><title>站点</title></head><body><div class='nav'>首页 政务公开</div>"
+                   + "".join(f"<p>{line}</p>" for line in SEED.split("\n"))
+                   + "<div class='footer'>版权所有</div></body></html>").encode("gb18030"), "ok", None),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    inputs = root / "in"
+    for name, (data, _, _) in BAD_INPUTS.items():
+        (inputs / name).parent.mkdir(parents=True, exist_ok=True)
+        (inputs / name).write_bytes(data)
+    (inputs / "one_line.txt").write_text((SEED.replace("\n", "") * 400)[: 2 * 1024 * 1024 // 3], encoding="utf-8")
+    with open(inputs / "huge.txt", "wb") as f:  # 50 MB
+        f.truncate(50 * 1024 * 1024)
+    (inputs / ".hidden.txt").write_text("hidden")
+    (inputs / "~$draft.docx").write_bytes(b"lock")
+    (inputs / "notes.txt~").write_text("editor backup")
+    gone = inputs / "gone.txt"
+    gone.write_text(SEED, encoding="utf-8")
+    paths = list_inputs(inputs)
+    gone.unlink()  # disappears between listing and reading
+    summary = extract(inputs, root / "out", quiet=True, paths=paths)
+    docs = pq.read_table(root / "out" / "documents.parquet").to_pandas().set_index("source_path")
+    return summary, docs
+
+
+def test_one_row_per_file_and_skipped_droppings(bad_run):
+    summary, docs = bad_run
+    assert sorted(docs.index) == sorted([*BAD_INPUTS, "one_line.txt", "huge.txt", "gone.txt"])
+    assert summary.files == len(docs)
+    assert not docs.error.fillna("").str.startswith("internal error").any()
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_status_and_error_of_each_bad_input(bad_run, name):
+    _, docs = bad_run
+    _, status, error = BAD_INPUTS[name]
+    row = docs.loc[name]
+    assert row.status == status
+    if error is None:
+        assert pd.isna(row.error)
+    else:
+        assert row.error.startswith(error)
+
+
+def test_big_files_and_vanished_files_have_actionable_errors(bad_run):
+    _, docs = bad_run
+    assert docs.loc["huge.txt", "error"].startswith("file is too large (50 MB > 20 MB)")
+    assert "--max-mb" in docs.loc["huge.txt", "error"]
+    assert docs.loc["gone.txt", "error"].startswith("file disappeared")
+    assert docs.loc["one_line.txt", "status"] == "ok"
+
+
+def test_the_same_seed_in_every_encoding_gives_the_same_rows(tmp_path):
+    traditional = opencc.OpenCC("s2t").convert(SEED)
+    encodable = "".join(c if c.encode("big5", "ignore") or c in "\n" else "口" for c in traditional)
+    for encoding in ("utf-8", "gb18030", "big5", "utf-16"):
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / f"{encoding}.txt").write_bytes(encodable.encode(encoding))
+    extract(tmp_path / "in", tmp_path / "out", quiet=True)
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas()
+    assert set(docs.status) == {"ok"}
+    assert set(docs.encoding) == {"utf-8", "gb18030", "big5", "utf-16"}
+    assert docs.text.nunique() == 1
+    for table, columns in (("measures", ["seq", "label", "text", "lead_department"]),
+                           ("targets", ["value", "unit", "comparator", "start"]),
+                           ("departments", ["name", "role", "rank", "start"])):
+        rows = pq.read_table(tmp_path / "out" / f"{table}.parquet").to_pandas()
+        per_doc = [g[columns].reset_index(drop=True) for _, g in rows.groupby("doc_id")]
+        assert len(per_doc) == 4 and len(per_doc[0]) > 0
+        for other in per_doc[1:]:
+            assert other.equals(per_doc[0]), table
+
+
+def test_rerun_reuses_unchanged_files_and_follows_changes(tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(RAW, inputs)
+    first = extract(inputs, tmp_path / "out", quiet=True)
+    before = {p.name: pq.read_table(p) for p in (tmp_path / "out").glob("*.parquet")}
+    second = extract(inputs, tmp_path / "out", quiet=True)
+    assert (first.reused, second.reused) == (0, 5)
+    for name, table in before.items():
+        assert pq.read_table(tmp_path / "out" / name).equals(table)
+    changed = inputs / "004_063d5a3d4283f88e.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n（五）新增一项。到2030年完成。", encoding="utf-8")
+    (inputs / "001_ba5da1a0f897df4c.txt").unlink()
+    third = extract(inputs, tmp_path / "out", quiet=True)
+    assert (third.files, third.reused) == (4, 3)
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas()
+    assert not docs.source_path.str.startswith("001").any()
+
+
+def test_a_killed_run_leaves_the_previous_outputs_readable_and_unchanged(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(40):  # distinct documents, so the run takes a few seconds
+        (inputs / f"doc{i:02d}.txt").write_text(SEED + f"\n（{i}）", encoding="utf-8")
+    out = tmp_path / "out"
+    extract(RAW, out, quiet=True)
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(inputs), str(out), "--full"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    for name in before:
+        pq.read_table(out / name)
+
+
+_ALPHABET = st.sampled_from(list("一二三四五六七八九十（）()、，。；：\n 1234567890.%‰—-～年月日底前每到"
+                                 "责任单位牵头市卫生健康委省财政厅县人民政府《》“”〔〕第条章以上不少于个人元"
+                                 "專業醫療(zhuān)<p></p>&nbsp;\r\t\x00\ufeff"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_ALPHABET, max_size=200))
+def test_arbitrary_text_goes_through_every_stage(text):
+    rows = process(text.encode("utf-8"), "fuzz.txt", context())
+    document = rows.document
+    assert document["status"] in {"ok", "failed"}
+    assert not (document["error"] or "").startswith("internal error")
+    if document["status"] == "ok":
+        for table in ("measures", "targets", "deadlines", "departments"):
+            for row in rows.tables[table]:
+                assert 0 <= row["start"] <= row["end"] <= document["n_chars"]
