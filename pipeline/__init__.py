@@ -1,3 +1,15 @@
 """Chinese policy-text extraction: measures, numeric targets, deadlines and lead departments."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 __version__ = "0.1.0"
+
+
+def code_digest() -> str:
+    """Hash of the pipeline's own source: a changed extractor means changed outputs."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

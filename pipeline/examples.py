@@ -98,6 +98,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("responsibility", "note"): _note_assignments,
     ("responsibility", "convention"): _note_assignments,
     ("responsibility", "label"): _role_if_match,
+    ("responsibility", "segment_cue"): lambda r, t, c: _matches(r, t),
     ("responsibility", "role"): _role_if_match,
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
     ("metadata", "field"): _metadata,
@@ -127,7 +128,7 @@ def actual_output(rule: Rule, example: dict, ctx: Context) -> object:
 
 def run_examples(rules: Rules, rules_dir: str | None = None) -> list[RuleError]:
     """Every example whose output differs from its ``out``, as a ``RuleError``."""
-    ctx = context(rules_dir) if rules_dir else context()
+    ctx = context(rules_dir)
     problems = []
     for rule, example in example_cases(rules):
         try:

@@ -50,20 +50,57 @@ class Context:
     nlp: Language | None = None
 
 
+def context(rules_dir: str | Path | None = None) -> Context:
+    """The context for a rules folder, built once per process."""
+    return _context(str(Path(rules_dir or RULES_DIR).resolve()))
+
+
 @lru_cache(maxsize=4)
-def context(rules_dir: str = str(RULES_DIR)) -> Context:
+def _context(rules_dir: str) -> Context:
     rules = load_rules(Path(rules_dir))
     lexicon = Lexicon(rules)
     for word in lexicon.jieba_words():
         jieba.add_word(word, freq=100_000)
     ctx = Context(rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))
-    ctx.nlp = build_nlp(rules_dir, lexicon)
+    ctx.nlp = build_nlp(rules_dir, lexicon, rules)
     return ctx
 
 
-def build_nlp(rules_dir: str, lexicon: Lexicon) -> Language:
+_COARSE = regex.compile(r"\p{Han}|[A-Za-z]+|\d+(?:\.\d+)?|\s|.", regex.DOTALL)
+_SENTENCE = regex.compile(r"[^。；\n]*(?:[。；\n]|$)")
+
+
+class SelectiveSegmenter:
+    """Tokenizer: jieba words in the sentences that may name departments, coarse runs elsewhere.
+
+    jieba is the costliest stage; department names are the only thing the Doc's tokens
+    are matched for (the SpanRuler), so other sentences are split into runs of Han
+    characters, letters, numbers and single symbols. White space is kept as tokens, so
+    ``doc.text`` is the input text exactly.
+    """
+
+    def __init__(self, vocab, cues: list[regex.Pattern]) -> None:
+        self.vocab = vocab
+        self.cues = cues
+
+    def _words(self, text: str) -> list[str]:
+        words: list[str] = []
+        for sentence in _SENTENCE.findall(text):
+            if any(c.search(sentence) for c in self.cues):
+                words.extend(w for w in jieba.cut(sentence, HMM=False) if w)
+            else:
+                words.extend(_COARSE.findall(sentence))
+        return words
+
+    def __call__(self, text: str) -> Doc:
+        words = self._words(text)
+        return Doc(self.vocab, words=words, spaces=[False] * len(words))
+
+
+def build_nlp(rules_dir: str, lexicon: Lexicon, rules: Rules) -> Language:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.tokenizer = SelectiveSegmenter(nlp.vocab, [r.pattern for r in rules.of("responsibility", "segment_cue")])
     ruler = nlp.add_pipe("span_ruler", name="dept_mentions", config={"spans_key": "dept_mentions"})
     ruler.add_patterns([
         {"label": "DEPT", "pattern": word, "id": (lexicon.lookup(word) or lexicon.lookup("市" + word)).rule}

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
@@ -45,16 +47,42 @@ def failed(raw: bytes, source_path: str, error: str, encoding: str | None = None
     return rows
 
 
-def process(raw: bytes, source_path: str, ctx: Context) -> Rows:
-    """Read, clean, normalise, structure and extract one document."""
+@contextmanager
+def _timed(timings: dict[str, float] | None, stage: str):
+    began = time.perf_counter()
+    yield
+    if timings is not None:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - began
+
+
+def _run_nlp(ctx: Context, text: str, timings: dict[str, float] | None) -> Doc:
+    """The spaCy pipeline, timing the tokenizer and each component when asked."""
+    with _timed(timings, "tokenize"):
+        doc = ctx.nlp.make_doc(text)
+    for name, component in ctx.nlp.pipeline:
+        with _timed(timings, name):
+            doc = component(doc)
+    return doc
+
+
+def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float] | None = None) -> Rows:
+    """Read, clean, normalise, structure and extract one document.
+
+    ``timings``, when given, accumulates seconds per stage (for the benchmark).
+    """
     try:
-        decoded = read_document(raw, source_path, ctx.rules)
+        with _timed(timings, "read"):
+            decoded = read_document(raw, source_path, ctx.rules)
     except ReadError as exc:
         return failed(raw, source_path, str(exc))
     try:
-        text = normalise(clean(MappedText.from_raw(decoded.text), ctx.rules), ctx.rules)
-        doc = ctx.nlp(text.text)
-        return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
+        with _timed(timings, "clean"):
+            cleaned = clean(MappedText.from_raw(decoded.text), ctx.rules)
+        with _timed(timings, "normalise"):
+            text = normalise(cleaned, ctx.rules)
+        doc = _run_nlp(ctx, text.text, timings)
+        with _timed(timings, "rows"):
+            return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
     except TimeoutError:
         return failed(raw, source_path, "a rule pattern took too long on this document (it backtracks badly on "
                                         "this text): run `python -m pipeline rules check` and simplify recent "

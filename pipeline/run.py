@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline import __version__
+from pipeline import __version__, code_digest
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
 from pipeline.write import write_tables
@@ -81,8 +81,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     ``output_dir`` keep their rows without being processed again (``full`` redoes all).
     """
     began = time.monotonic()
-    ctx = context(str(rules_dir)) if rules_dir else context()
-    version = {"pipeline_version": __version__, "rules_digest": ctx.rules.digest}
+    ctx = context(rules_dir)
+    version = {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
     previous = {} if full else previous_rows(output_dir, version)
     tables: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
     seen: dict[str, str] = {}

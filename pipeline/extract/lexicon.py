@@ -37,6 +37,7 @@ class Lexicon:
             for stem in rule.get("stems", []):
                 self.stems[stem] = (rule.get("canonical"), rule.id)
         self.blankets = rules.of("departments", "blanket")
+        self.aliases_longest_first = sorted(self.names, key=len, reverse=True)
 
     def organ_by_rule(self, rule_id: str, name: str) -> Organ:
         """The organ a SpanRuler match points at (``span.id_``), with the level of ``name``."""
@@ -56,7 +57,7 @@ class Lexicon:
     def lookup(self, name: str) -> Organ | None:
         """Canonical name and level of a department as written; None if not an organ."""
         rest, level = self.split_level(name)
-        for alias in sorted(self.names, key=len, reverse=True):
+        for alias in self.aliases_longest_first:
             if rest == alias or (rest.endswith(alias) and len(alias) >= 3):
                 canonical, rule = self.names[alias]
                 if level is None and rest == alias:

@@ -8,6 +8,7 @@ deadline year from the time expression governing its sentence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba.posseg
 import regex
@@ -36,6 +37,12 @@ class Target:
     start: int
     end: int
     rule: str
+
+
+@lru_cache(maxsize=8192)
+def _tagged(phrase: str) -> tuple[tuple[str, str], ...]:
+    """jieba words with their parts of speech (phrases repeat across documents: cached)."""
+    return tuple((t.word, t.flag) for t in jieba.posseg.cut(phrase))
 
 
 def _alternation(words) -> str:
@@ -98,35 +105,48 @@ class TargetReader:
         return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0
 
     def _trim(self, phrase: str) -> str:
-        tokens = [(t.word, t.flag) for t in jieba.posseg.cut(phrase)]
-        tokens = [(w, f) for w, f in tokens if w not in self.anywhere]
-        changed = True
-        while changed and tokens:
-            changed = False
-            word, flag = tokens[0]
-            lead = next((w for w in self.leading if "".join(x for x, _ in tokens).startswith(w)), None)
+        """Drop scope and time words from the start, comparator verbs from the end (jieba POS)."""
+        tokens = [(w, f) for w, f in _tagged(phrase) if w not in self.anywhere]
+        start, end = 0, len(tokens)
+        while start < end:
+            head = "".join(w for w, _ in tokens[start:end])
+            lead = next((w for w in self.leading if head.startswith(w)), None)
             if lead:
-                rest = "".join(x for x, _ in tokens)[len(lead):]
-                tokens = [(t.word, t.flag) for t in jieba.posseg.cut(rest)] if rest else []
-                changed = True
-            elif flag.startswith(_EDGE_POS) or word in "（）、":
-                tokens = tokens[1:]
-                changed = True
-        changed = True
-        while changed and tokens:
-            changed = False
-            joined = "".join(x for x, _ in tokens)
-            trail = next((w for w in self.trailing if joined.endswith(w)), None)
+                start = self._skip_chars(tokens, start, len(lead))
+            elif tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、":
+                start += 1
+            else:
+                break
+        while start < end:
+            body = "".join(w for w, _ in tokens[start:end])
+            trail = next((w for w in self.trailing if body.endswith(w)), None)
             if trail:
-                rest = joined[: -len(trail)]
-                tokens = [(t.word, t.flag) for t in jieba.posseg.cut(rest)] if rest else []
-                changed = True
-            elif tokens[-1][0] == "）" and "（" in joined:
+                end = self._drop_chars(tokens, end, len(trail))
+            elif tokens[end - 1][0] == "）" and "（" in body:
                 break  # keep a parenthesis the indicator opened
-            elif tokens[-1][1].startswith(("p", "u", "x", "w", "c", "d")):
-                tokens = tokens[:-1]
-                changed = True
-        return "".join(w for w, _ in tokens)
+            elif tokens[end - 1][1].startswith(("p", "u", "x", "w", "c", "d")):
+                end -= 1
+            else:
+                break
+        return "".join(w for w, _ in tokens[start:end])
+
+    @staticmethod
+    def _skip_chars(tokens: list[tuple[str, str]], start: int, n: int) -> int:
+        """Index after the tokens covering ``n`` characters from ``start`` (at least one token)."""
+        taken = 0
+        while start < len(tokens) and taken < n:
+            taken += len(tokens[start][0])
+            start += 1
+        return start
+
+    @staticmethod
+    def _drop_chars(tokens: list[tuple[str, str]], end: int, n: int) -> int:
+        """Index before the tokens covering ``n`` characters before ``end`` (at least one token)."""
+        taken = 0
+        while end > 0 and taken < n:
+            end -= 1
+            taken += len(tokens[end][0])
+        return end
 
     def _indicator(self, clause: str, q_start: int, q_end: int, times: list[tuple[int, int]]) -> str | None:
         """What the number measures: the clause without the quantity, comparators, time and scope words."""

@@ -6,6 +6,8 @@ until the normalise stage.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
 from pipeline.rules import MATCH_TIMEOUT, Rules
@@ -22,39 +24,55 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _matches(rule, line: str) -> bool:
-    return rule.pattern.search(line.rstrip("\r\n"), timeout=MATCH_TIMEOUT) is not None
-
-
-def _noise_line_edits(text: str, view: str, rules: Rules) -> list[tuple[int, int, str]]:
-    line_rules = rules.of("noise", "line")
-    tail_rules = rules.of("noise", "tail")
-    edits: list[tuple[int, int, str]] = []
+def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
+    """Lines to delete: each line rule runs once over the whole view (its ^ and $ are per line)."""
     lines = _lines(view)
+    starts = [start for start, _ in lines]
+    matched: set[int] = set()
+    for rule in rules.of("noise", "line"):
+        for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT):
+            matched.add(bisect_right(starts, m.start()) - 1)
+    tails = {}
+    for rule in rules.of("noise", "tail"):
+        for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT):
+            tails.setdefault(bisect_right(starts, m.start()) - 1, rule)
+    edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(lines):
         start, end = lines[i]
-        line = view[start:end]
-        tail = next((r for r in tail_rules if _matches(r, line)), None)
-        if tail is not None:
-            limit = tail.get("max_line_chars", 40)
+        if i in tails:
+            limit = tails[i].get("max_line_chars", 40)
             j = i + 1
             while j < len(lines) and len(view[lines[j][0]:lines[j][1]].strip()) <= limit:
                 j += 1
             edits.append((start, lines[j - 1][1], ""))
             i = j
             continue
-        if any(_matches(r, line) for r in line_rules):
+        if i in matched:
             edits.append((start, end, ""))
         i += 1
     return edits
 
 
+def _apply(view: str, edits: list[tuple[int, int, str]]) -> str:
+    """The same edits on the simplified view (positions stay in step with the text)."""
+    parts, pos = [], 0
+    for start, end, replacement in sorted(edits):
+        if start < pos:
+            continue
+        parts += [view[pos:start], replacement]
+        pos = end
+    parts.append(view[pos:])
+    return "".join(parts)
+
+
 def clean(text: MappedText, rules: Rules) -> MappedText:
     """Apply inline noise rules, then delete noise lines and chrome tails."""
+    view = to_simplified(text.text)
     for rule in rules.of("noise", "inline"):
-        edits = replace_edits(rule, to_simplified(text.text))
+        edits = replace_edits(rule, view)
         if edits:
             text = text.edit(edits)
-    edits = _noise_line_edits(text.text, to_simplified(text.text), rules)
+            view = _apply(view, edits)
+    edits = _noise_line_edits(view, rules)
     return text.edit(edits) if edits else text

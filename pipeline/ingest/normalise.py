@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 from pipeline.ingest.textmap import MappedText
@@ -24,13 +25,18 @@ def to_simplified(text: str) -> str:
     return "".join(c if len(s := convert(c)) != 1 else s for c in text)
 
 
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def script_of(text: str) -> str:
     """``simplified``, ``traditional`` or ``mixed``: how much of the Han text t2s changes."""
-    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    if not han:
+    before, after = _code_points(text), _code_points(to_simplified(text))
+    han = (before >= 0x4E00) & (before <= 0x9FFF)
+    n_han = int(han.sum())
+    if not n_han:
         return "simplified"
-    changed = sum(1 for a, b in zip(han, to_simplified("".join(han))) if a != b)
-    share = changed / len(han)
+    share = int((han & (before != after)).sum()) / n_han
     if share < 0.01:
         return "simplified"
     return "traditional" if share > 0.05 else "mixed"

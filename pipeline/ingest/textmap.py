@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 
+import numpy as np
 import regex
 
 
@@ -72,13 +73,12 @@ class MappedText:
 
         Within a run, normalised offset ``n`` maps to ``raw_start + n - normalised_start``.
         """
-        runs: list[tuple[int, int]] = []
-        previous = None
-        for i, raw in enumerate(self.raw_offsets):
-            if previous is None or raw != previous + 1:
-                runs.append((i, raw))
-            previous = raw
-        return runs
+        offsets = np.frombuffer(self.raw_offsets, dtype=np.int64) if len(self.raw_offsets) else np.zeros(0, np.int64)
+        if not len(offsets):
+            return []
+        starts = np.flatnonzero(np.diff(offsets) != 1) + 1
+        starts = np.concatenate(([0], starts))
+        return [(int(i), int(offsets[i])) for i in starts]
 
 
 def raw_offset_from_segments(segments: list[tuple[int, int]], i: int) -> int:
