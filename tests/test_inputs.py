@@ -155,14 +155,15 @@ def test_rerun_reuses_unchanged_files_and_follows_changes(tmp_path):
 def test_a_killed_run_leaves_the_previous_outputs_readable_and_unchanged(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for i in range(40):  # distinct documents, so the run takes a few seconds
+    for i in range(400):  # distinct documents, so the run takes several seconds
         (inputs / f"doc{i:02d}.txt").write_text(SEED + f"\n（{i}）", encoding="utf-8")
     out = tmp_path / "out"
     extract(RAW, out, quiet=True)
     before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
     run = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(inputs), str(out), "--full"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(3)
+    time.sleep(2.5)
+    assert run.poll() is None, "the run ended before it could be killed: give it more input"
     run.send_signal(signal.SIGKILL)
     run.wait()
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
