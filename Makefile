@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 RAW ?= raw
 OUT ?= outputs
 
-.PHONY: extract test rules-check setup clean
+BENCH_MB ?= 50
+
+.PHONY: extract test rules-check setup bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,9 @@ rules-check: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pipeline rules check
 	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m pipeline bench --mb $(BENCH_MB)
 
 clean:
 	rm -rf $(VENV) $(OUT)/*.parquet

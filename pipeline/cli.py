@@ -23,7 +23,8 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"error: cannot write to output folder {args.output}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb, full=args.full)
+        summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb, full=args.full,
+                          jobs=args.jobs)
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2
@@ -42,6 +43,14 @@ def _rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from pipeline.bench import main as bench, render
+
+    print(render(bench(args.mb, args.work, args.report)))
+    print(f"saved {args.report}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,12 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.add_argument("--max-mb", type=float, default=20, help="largest file read as one document (default 20)")
     ex.add_argument("--full", action="store_true", help="reprocess every file, even unchanged ones")
+    ex.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     ex.set_defaults(func=_extract)
     rules = sub.add_parser("rules", help="rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_sub.add_parser("check", help="validate every rule file and run its examples")
     check.add_argument("--rules", type=Path, default=RULES_DIR)
     check.set_defaults(func=_rules_check)
+    bench = sub.add_parser("bench", help="build a corpus from the seeds and measure throughput and memory")
+    bench.add_argument("--mb", type=float, default=50, help="corpus size in MB (default 50)")
+    bench.add_argument("--work", type=Path, default=Path("/tmp/policy-bench"), help="scratch folder")
+    bench.add_argument("--report", type=Path, default=Path("outputs/bench.json"))
+    bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -41,6 +41,7 @@ jieba.setLogLevel(60)
 class Context:
     """Everything a worker needs, built once per process from the rule files."""
 
+    rules_dir: str
     rules: Rules
     lexicon: Lexicon
     responsibility: Responsibility
@@ -61,7 +62,7 @@ def _context(rules_dir: str) -> Context:
     lexicon = Lexicon(rules)
     for word in lexicon.jieba_words():
         jieba.add_word(word, freq=100_000)
-    ctx = Context(rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
+    ctx = Context(rules_dir, rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))
     ctx.nlp = build_nlp(rules_dir, lexicon, rules)
     return ctx
@@ -95,7 +96,9 @@ class SelectiveSegmenter:
 
     def __call__(self, text: str) -> Doc:
         words = self._words(text)
-        return Doc(self.vocab, words=words, spaces=[False] * len(words))
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+        doc.user_data["text"] = text  # Doc.text would rebuild it from every token
+        return doc
 
 
 def build_nlp(rules_dir: str, lexicon: Lexicon, rules: Rules) -> Language:
@@ -140,7 +143,9 @@ class StructureComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = context(self.rules_dir)
-        text = doc.user_data["text"] = doc.text  # Doc.text is rebuilt from the tokens on every access
+        if "text" not in doc.user_data:  # a Doc not made by SelectiveSegmenter
+            doc.user_data["text"] = doc.text
+        text = doc.user_data["text"]
         notes = ctx.responsibility.find_notes(text)
         note_lines = {text[n.start:n.end] for n in notes if n.standalone}
         outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines)

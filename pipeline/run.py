@@ -5,9 +5,13 @@ Only this module touches the file system (with ``write``).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +20,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__, code_digest
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
-from pipeline.write import write_tables
+from pipeline.write import TableWriters
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
 
@@ -74,57 +78,126 @@ def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, 
 
 
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
-            paths: list[Path] | None = None, max_mb: float = DEFAULT_MAX_MB, full: bool = False) -> Summary:
+            paths: list[Path] | None = None, max_mb: float = DEFAULT_MAX_MB, full: bool = False,
+            jobs: int | None = None) -> Summary:
     """Run the pipeline over a folder and write every table to ``output_dir``.
 
-    Files whose bytes, pipeline version and rules are unchanged since the last run into
-    ``output_dir`` keep their rows without being processed again (``full`` redoes all).
+    ``jobs`` worker processes (default: all cores) each load the rules and spaCy once;
+    results come back in input order and stream to Parquet, so output is the same for
+    any number of jobs. Files whose bytes, pipeline and rules are unchanged since the
+    last run into ``output_dir`` keep their rows without being processed (``full``
+    redoes all).
     """
     began = time.monotonic()
     ctx = context(rules_dir)
     version = {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
     previous = {} if full else previous_rows(output_dir, version)
-    tables: dict[str, list[dict]] = {name: [] for name in TABLE_NAMES}
-    seen: dict[str, str] = {}
-    reused = 0
     paths = list_inputs(input_dir) if paths is None else paths
-    for n, path in enumerate(paths, 1):
-        source = path.relative_to(input_dir).as_posix()
-        rows, was_reused = _rows_for(path, source, ctx, seen, previous, int(max_mb * 1024 * 1024))
-        reused += was_reused
-        for name, table_rows in rows.tables.items():
-            tables[name].extend(table_rows)
-        if not quiet and sys.stderr.isatty():
-            print(f"\r{n}/{len(paths)} {source[:60]:<60}", end="", file=sys.stderr)
-    if not quiet and sys.stderr.isatty():
-        print(file=sys.stderr)
-    write_tables(tables, output_dir, version)
-    documents = tables["documents"]
-    ok = sum(1 for d in documents if d["status"] == "ok")
-    return Summary(len(documents), ok, len(documents) - ok, reused,
-                   {name: len(rows) for name, rows in tables.items()}, time.monotonic() - began)
+    tasks = [(path, path.relative_to(input_dir).as_posix()) for path in paths]
+    settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous))
+    counts = {name: 0 for name in TABLE_NAMES}
+    ok = failed_files = reused = 0
+    seen: dict[str, str] = {}
+    progress = Progress(len(tasks), quiet)
+    with TableWriters(output_dir, version) as writers:
+        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs)):
+            rows = previous[outcome] if isinstance(outcome, tuple) else outcome
+            reused += isinstance(outcome, tuple)
+            rows = _deduplicated(rows, seen)
+            writers.add(rows.tables)
+            for name, table_rows in rows.tables.items():
+                counts[name] += len(table_rows)
+            ok += rows.document["status"] == "ok"
+            failed_files += rows.document["status"] != "ok"
+            progress.update(source, _size(path))
+        writers.commit()
+    progress.close()
+    return Summary(ok + failed_files, ok, failed_files, reused, counts, time.monotonic() - began)
 
 
-def _rows_for(path: Path, source: str, ctx, seen: dict[str, str], previous, max_bytes: int) -> tuple[Rows, bool]:
-    """Rows of one file: reused from the last run, processed, or a failed row."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _deduplicated(rows: Rows, seen: dict[str, str]) -> Rows:
+    """A file repeating an earlier file's bytes keeps only its documents row, pointing at the first."""
+    doc = rows.document
+    if doc["status"] != "ok" or doc.get("duplicate_of"):
+        return rows
+    if doc["doc_id"] in seen:
+        duplicate = Rows()
+        duplicate.tables["documents"].append({**doc, "duplicate_of": seen[doc["doc_id"]]})
+        return duplicate
+    seen[doc["doc_id"]] = doc["source_path"]
+    return rows
+
+
+# -- workers ---------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _init_worker(settings) -> None:
+    rules_dir, max_bytes, reusable = settings
+    _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, reusable=reusable)
+
+
+def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
+    """One file: rows, or the (source, sha256) key of unchanged rows to reuse."""
+    path, source = task
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            return failed(b"", source, f"file is too large ({size / 2**20:.0f} MB > {max_bytes / 2**20:.0f} MB): "
-                                       "split it into documents, or raise the limit with --max-mb"), False
+        if size > _WORKER["max_bytes"]:
+            limit = _WORKER["max_bytes"] / 2**20
+            return failed(b"", source, f"file is too large ({size / 2**20:.0f} MB > {limit:.0f} MB): "
+                                       "split it into documents, or raise the limit with --max-mb")
         raw = path.read_bytes()
     except FileNotFoundError:
-        return failed(b"", source, "file disappeared before it could be read; re-run when the input is stable"), False
+        return failed(b"", source, "file disappeared before it could be read; re-run when the input is stable")
     except OSError as exc:
-        return failed(b"", source, f"cannot read the file ({exc.strerror}); check its permissions"), False
-    sha = hashlib.sha256(raw).hexdigest()
-    old = previous.get((source, sha))
-    rows = old if old is not None else process(raw, source, ctx)
-    doc = rows.document
-    if doc["status"] == "ok" and not doc.get("duplicate_of"):
-        if doc["doc_id"] in seen:
-            duplicate = Rows()
-            duplicate.tables["documents"].append({**doc, "duplicate_of": seen[doc["doc_id"]]})
-            return duplicate, old is not None
-        seen[doc["doc_id"]] = source
-    return rows, old is not None
+        return failed(b"", source, f"cannot read the file ({exc.strerror}); check its permissions")
+    key = (source, hashlib.sha256(raw).hexdigest())
+    if key in _WORKER["reusable"]:
+        return key
+    return process(raw, source, _WORKER["ctx"])
+
+
+def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
+    """Each task's outcome, in task order: in this process for one job, else in a pool."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(tasks) < 2:
+        _init_worker(settings)
+        yield from map(_work, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings,),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_work, tasks, chunksize=4)
+
+
+class Progress:
+    """A tqdm bar on a terminal; a log line every 10 seconds otherwise; nothing when quiet."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet, self.done, self.bytes = total, quiet, 0, 0
+        self.began = self.last = time.monotonic()
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr)
+
+    def update(self, source: str, size: int) -> None:
+        self.done += 1
+        self.bytes += size
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.bytes / 2**20 / max(time.monotonic() - self.began, 1e-9):.2f} MB/s")
+            self.bar.update()
+        elif not self.quiet and time.monotonic() - self.last >= 10:
+            self.last = time.monotonic()
+            rate = self.bytes / 2**20 / (self.last - self.began)
+            print(f"{self.done}/{self.total} files, {rate:.2f} MB/s, last {source}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

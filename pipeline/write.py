@@ -1,8 +1,9 @@
-"""Write the tables as Parquet with explicit schemas, atomically.
+"""Write the tables as Parquet with explicit schemas, atomically and in a stream.
 
-Every table is first written to a temporary file in the output folder, and only
-when all are complete are they renamed into place, so a crash never leaves a
-half-written table and readers see either the old tables or the new ones.
+Rows go to temporary files in the output folder in row groups as documents
+finish, so memory does not grow with the corpus; only when every table is
+complete are the files renamed into place. A crash never leaves a half-written
+table: readers see the previous tables or the new ones.
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.schema import schema
+from pipeline.schema import TABLES, schema
+
+ROW_GROUP_ROWS = {"documents": 256}  # documents carry their whole text; other tables are small rows
+DEFAULT_ROW_GROUP_ROWS = 20_000
 
 
 def to_table(name: str, rows: list[dict], metadata: dict[str, str]) -> pa.Table:
@@ -23,24 +27,64 @@ def to_table(name: str, rows: list[dict], metadata: dict[str, str]) -> pa.Table:
     return pa.Table.from_pylist([{k: row.get(k) for k in names} for row in rows], schema=table_schema)
 
 
-def write_tables(tables: dict[str, list[dict]], out_dir: Path, metadata: dict[str, str]) -> dict[str, Path]:
-    """Write ``{table: rows}`` to ``out_dir/<table>.parquet``; all or nothing."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob(".*.parquet.tmp"):  # left by a run that was killed while writing
-        stale.unlink(missing_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, rows in tables.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=out_dir)
+class TableWriters:
+    """One streaming Parquet writer per table; ``commit`` renames them all into place."""
+
+    def __init__(self, out_dir: Path, metadata: dict[str, str]) -> None:
+        self.out_dir = out_dir
+        self.metadata = metadata
+        self.buffers: dict[str, list[dict]] = {name: [] for name in TABLES}
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.temps: dict[str, Path] = {}
+
+    def __enter__(self) -> "TableWriters":
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.glob(".*.parquet.tmp"):  # left by a run killed while writing
+            stale.unlink(missing_ok=True)
+        for name in TABLES:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=self.out_dir)
             os.close(fd)
-            staged.append((name, Path(tmp)))
-            pq.write_table(to_table(name, rows, metadata), tmp, compression="zstd")
+            self.temps[name] = Path(tmp)
+            table_schema = schema(name).with_metadata({**(schema(name).metadata or {}), **self.metadata})
+            self.writers[name] = pq.ParquetWriter(tmp, table_schema, compression="zstd")
+        return self
+
+    def add(self, tables: dict[str, list[dict]]) -> None:
+        for name, rows in tables.items():
+            self.buffers[name].extend(rows)
+            if len(self.buffers[name]) >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS):
+                self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self.buffers[name]:
+            self.writers[name].write_table(to_table(name, self.buffers[name], self.metadata))
+            self.buffers[name] = []
+
+    def commit(self) -> dict[str, Path]:
+        """Finish every table and rename it into place."""
+        for name in TABLES:
+            self._flush(name)
+            self.writers[name].close()
         written = {}
-        for name, tmp in staged:
-            final = out_dir / f"{name}.parquet"
+        for name, tmp in self.temps.items():
+            final = self.out_dir / f"{name}.parquet"
             os.replace(tmp, final)
             written[name] = final
+        self.temps = {}
         return written
-    finally:
-        for _, tmp in staged:
+
+    def __exit__(self, *exc) -> None:
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except (OSError, ValueError):
+                pass
+        for tmp in self.temps.values():  # not committed: leave the previous tables as they were
             tmp.unlink(missing_ok=True)
+
+
+def write_tables(tables: dict[str, list[dict]], out_dir: Path, metadata: dict[str, str]) -> dict[str, Path]:
+    """Write ``{table: rows}`` in one go; all or nothing."""
+    with TableWriters(out_dir, metadata) as writers:
+        writers.add(tables)
+        return writers.commit()

@@ -38,6 +38,7 @@ class Lexicon:
                 self.stems[stem] = (rule.get("canonical"), rule.id)
         self.blankets = rules.of("departments", "blanket")
         self.aliases_longest_first = sorted(self.names, key=len, reverse=True)
+        self._looked_up: dict[str, Organ | None] = {}
 
     def organ_by_rule(self, rule_id: str, name: str) -> Organ:
         """The organ a SpanRuler match points at (``span.id_``), with the level of ``name``."""
@@ -56,6 +57,13 @@ class Lexicon:
 
     def lookup(self, name: str) -> Organ | None:
         """Canonical name and level of a department as written; None if not an organ."""
+        if name not in self._looked_up:
+            if len(self._looked_up) > 100_000:
+                self._looked_up.clear()
+            self._looked_up[name] = self._lookup(name)
+        return self._looked_up[name]
+
+    def _lookup(self, name: str) -> Organ | None:
         rest, level = self.split_level(name)
         for alias in self.aliases_longest_first:
             if rest == alias or (rest.endswith(alias) and len(alias) >= 3):

@@ -1,0 +1,143 @@
+"""Benchmark: build a corpus from the seeds and run the real CLI on it.
+
+Reports MB/s per core, documents/s and peak memory (PSS of the whole process tree)
+for one job and for all cores, and
+the time per stage from one profiled in-process run; saves them to ``bench.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pipeline.ingest.normalise import to_simplified
+from pipeline.nlp import context
+from pipeline.process import process
+from pipeline.write import write_tables
+
+ENCODINGS = ("utf-8", "gb18030", "utf-16", "utf-8-sig")
+WEB_CHROME = ("聚慕 - 专业医疗器械服务商\n设为首页 收藏本页 关于我们\n400-901-5099\n发布时间:2023-09-07 10:28:59\n",
+              "\n注:文章来源于网络,如有侵权,请联系删除\n为您找货 · 告诉我们您想要找什么商品\n* 姓名:\n")
+
+
+def _traditional(text: str) -> str:
+    import opencc
+
+    return opencc.OpenCC("s2t").convert(text)
+
+
+def build_corpus(seeds: Path, out: Path, megabytes: float, seed: int = 7) -> tuple[int, int]:
+    """Write documents varied from the seeds (numbers changed, mixed encodings, one
+    traditional web copy in ten) until ``megabytes`` of input; returns (files, bytes)."""
+    rng = random.Random(seed)
+    texts = [to_simplified(p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))]
+    out.mkdir(parents=True, exist_ok=True)
+    total, n = 0, 0
+    while total < megabytes * 1024 * 1024:
+        text = texts[n % len(texts)]
+        text = "".join(str(rng.randint(1, 99)) if c.isdigit() and rng.random() < 0.3 else c for c in text)
+        if n % 10 == 9:
+            text = WEB_CHROME[0] + _traditional(text) + WEB_CHROME[1]
+            data = text.encode("utf-8")
+        else:
+            encoding = ENCODINGS[n % len(ENCODINGS)]
+            data = text.encode(encoding, errors="replace")
+        path = out / f"{n // 1000:03d}" / f"doc{n:06d}.txt"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        total += len(data)
+        n += 1
+    return n, total
+
+
+def _tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants, in bytes: the proportional set size,
+    so pages the forked workers share with their parent are counted once."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                stack += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+def run_cli(corpus: Path, out: Path, jobs: int) -> dict:
+    """Time the real CLI and sample the peak memory of its process tree."""
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(corpus), str(out),
+                              "--quiet", "--full", "--jobs", str(jobs)], stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, _tree_memory(child.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - began
+    summary = child.stdout.read().strip()
+    if child.returncode != 0:
+        raise SystemExit(f"extract failed with exit code {child.returncode}")
+    return {"jobs": jobs, "seconds": round(seconds, 2), "peak_memory_mb": round(peak / 2**20), "summary": summary}
+
+
+def stage_times(corpus: Path, sample_mb: float = 5) -> dict[str, float]:
+    """Seconds per stage over a sample of the corpus, in this process."""
+    ctx = context()
+    timings: dict[str, float] = {}
+    rows: dict[str, list[dict]] = {}
+    done = 0
+    for path in sorted(corpus.rglob("*.txt")):
+        raw = path.read_bytes()
+        for name, table in process(raw, path.name, ctx, timings).tables.items():
+            rows.setdefault(name, []).extend(table)
+        done += len(raw)
+        if done > sample_mb * 1024 * 1024:
+            break
+    began = time.perf_counter()
+    write_tables(rows, corpus.parent / "stage-out", {})
+    timings["write"] = time.perf_counter() - began
+    return {"sample_mb": round(done / 2**20, 2), **{k: round(v, 3) for k, v in timings.items()}}
+
+
+def main(megabytes: float, work: Path, report: Path) -> dict:
+    corpus = work / "corpus"
+    if corpus.exists():
+        subprocess.run(["rm", "-rf", str(corpus)], check=True)
+    files, size = build_corpus(Path(__file__).resolve().parent.parent / "raw", corpus, megabytes)
+    cores = os.cpu_count() or 1
+    runs = [run_cli(corpus, work / f"out-{jobs}", jobs) for jobs in sorted({1, cores})]
+    mb = size / 2**20
+    for run in runs:
+        run["mb_per_s"] = round(mb / run["seconds"], 3)
+        run["mb_per_s_per_core"] = round(mb / run["seconds"] / run["jobs"], 3)
+        run["docs_per_s"] = round(files / run["seconds"], 1)
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {cores} cores, {platform.python_version()}",
+        "input_mb": round(mb, 1), "files": files, "runs": runs,
+        "speedup": round(runs[0]["seconds"] / runs[-1]["seconds"], 2),
+        "stages_seconds": stage_times(corpus),
+    }
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return result
+
+
+def render(result: dict) -> str:
+    lines = [f"input: {result['input_mb']} MB in {result['files']} files on {result['machine']}"]
+    for run in result["runs"]:
+        lines.append(f"  {run['jobs']} job(s): {run['seconds']} s, {run['mb_per_s']} MB/s "
+                     f"({run['mb_per_s_per_core']} MB/s per core), {run['docs_per_s']} docs/s, "
+                     f"peak memory (PSS) {run['peak_memory_mb']} MB")
+    lines.append(f"  speed-up with all cores: {result['speedup']}x")
+    stages = result["stages_seconds"]
+    lines.append(f"  stages over {stages['sample_mb']} MB: " + ", ".join(
+        f"{k} {v}s" for k, v in stages.items() if k != "sample_mb"))
+    return "\n".join(lines)
