@@ -7,7 +7,7 @@ OUT ?= outputs
 
 BENCH_MB ?= 50
 
-.PHONY: extract test rules-check setup bench clean
+.PHONY: extract test rules-check setup bench review clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ rules-check: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pipeline rules check
 	$(PY) -m pytest
+
+review: extract
+	$(PY) -m pipeline review $(OUT)
 
 bench: $(VENV)/.installed
 	$(PY) -m pipeline bench --mb $(BENCH_MB)

@@ -13,3 +13,10 @@ def code_digest() -> str:
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(path.relative_to(Path(__file__).parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def load(output_dir: str | Path = "outputs"):
+    """The output tables as pandas DataFrames: ``load()["measures"]``."""
+    from pipeline.tables import load_tables
+
+    return load_tables(output_dir)

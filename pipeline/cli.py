@@ -43,6 +43,26 @@ def _rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    from pipeline.review import write_review
+
+    try:
+        index = write_review(args.output)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {index}")
+    return 0
+
+
+def _dictionary(args: argparse.Namespace) -> int:
+    from pipeline.dictionary import update
+
+    for path in update():
+        print(f"updated {path}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from pipeline.bench import main as bench, render
 
@@ -68,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     check = rules_sub.add_parser("check", help="validate every rule file and run its examples")
     check.add_argument("--rules", type=Path, default=RULES_DIR)
     check.set_defaults(func=_rules_check)
+    review = sub.add_parser("review", help="write static HTML review pages next to the tables")
+    review.add_argument("output", type=Path, nargs="?", default=Path("outputs"), help="folder of the tables")
+    review.set_defaults(func=_review)
+    dictionary = sub.add_parser("dictionary", help="regenerate the data dictionary and README column table")
+    dictionary.set_defaults(func=_dictionary)
     bench = sub.add_parser("bench", help="build a corpus from the seeds and measure throughput and memory")
     bench.add_argument("--mb", type=float, default=50, help="corpus size in MB (default 50)")
     bench.add_argument("--work", type=Path, default=Path("/tmp/policy-bench"), help="scratch folder")

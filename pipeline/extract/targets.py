@@ -59,13 +59,16 @@ class TargetReader:
         self.mentions = [(r, compile_pattern(r.get("template"), parts, r.file, r.id))
                          for r in rules.of("targets", "mention")]
         comparators = rules.of("targets", "comparator")
-        self.before = [(w, r.get("symbol")) for r in comparators for w in r.get("before", [])]
+        self.before = [(w, r.get("symbol")) for r in comparators
+                       for w in r.get("before", []) + r.get("adjacent_before", [])]
         self.before.sort(key=lambda x: -len(x[0]))
         self.after = [(w, r.get("symbol")) for r in comparators for w in r.get("after", [])]
         self.after.sort(key=lambda x: -len(x[0]))
-        before_words = _alternation(w for w, _ in self.before)
+        before_words = _alternation(w for r in comparators for w in r.get("before", []))
         self.before_near = regex.compile(rf"(?P<w>{before_words})\p{{Han}}{{0,2}}$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
+        adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
+        self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
         self.excludes = rules.of("targets", "exclude")
         self.excludes_compiled = [
             (r, regex.compile(r.get("left")) if r.get("left") else None,
@@ -98,7 +101,8 @@ class TargetReader:
 
     def _comparator(self, left: str, right: str) -> tuple[str | None, int, int]:
         """(symbol, chars taken before, chars taken after) from the words around a quantity."""
-        m = self.before_near.search(left) or self.before_of.search(left)
+        m = (self.before_near.search(left) or self.before_of.search(left)
+             or (self.before_adjacent and self.before_adjacent.search(left)))
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = before or (after[1] if after else None)

@@ -1,0 +1,82 @@
+"""Review pages, data dictionary and analyst examples, on freshly extracted seeds."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from conftest import ROOT
+from pipeline.dictionary import DICTIONARY, README, dictionary_markdown, readme_with_table
+from pipeline.review import write_review
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+KNOWN_TARGET = "全市乡镇卫生院40%以上达到国家推荐标准"  # seed 000, measure 1
+
+
+@pytest.fixture(scope="module")
+def site(seeds_out, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("review-out")
+    for table in seeds_out.glob("*.parquet"):
+        shutil.copy(table, out)
+    write_review(out)
+    return out / "review"
+
+
+def _page_of(site: Path, doc_of, prefix: str) -> Path:
+    return site / f"doc-{doc_of(prefix).doc_id}.html"
+
+
+def test_index_lists_every_document_with_counts_and_charts(site, tables):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for source in tables["documents"].source_path:
+        assert source in index
+    for chart in ("Targets by deadline year", "Measures per lead department", "Coverage"):
+        assert chart in index
+    assert "<svg" in index and "http" not in index.replace("http-equiv", "")
+
+
+def test_document_page_highlights_rows_with_their_values(site, doc_of):
+    page = _page_of(site, doc_of, "000").read_text(encoding="utf-8")
+    assert f'<mark class="target"' in page
+    assert f">{KNOWN_TARGET}</mark>" in page
+    assert "&quot;comparator&quot;: &quot;&gt;=&quot;" in page and "target.number" in page
+    assert '<mark class="deadline"' in page and '<mark class="dept"' in page
+    assert 'id="m1"' in page and "市卫生健康委" in page
+
+
+def test_pipeline_load_returns_every_table(seeds_out):
+    tables = pipeline.load(seeds_out)
+    assert set(tables) == {"documents", "measures", "targets", "deadlines", "departments", "citations"}
+    assert len(tables["measures"]) > 100
+
+
+def test_data_dictionary_and_readme_table_are_generated_from_the_schema():
+    assert DICTIONARY.read_text(encoding="utf-8") == dictionary_markdown(), "run `python -m pipeline dictionary`"
+    readme = README.read_text(encoding="utf-8")
+    assert readme == readme_with_table(readme), "run `python -m pipeline dictionary`"
+
+
+def test_analyst_examples_answer_their_questions(seeds_out):
+    run = subprocess.run([sys.executable, str(ROOT / "examples" / "analyst_questions.py"), str(seeds_out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "卫生健康委员会" in run.stdout  # the department leading most measures
+    assert "乡村医生中具备执业（助理）医师资格的人员比例" in run.stdout  # a target due in 2025
+    assert "山西省" in run.stdout and "济宁市" in run.stdout  # regions compared
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium fonts-wqy-zenhei)")
+def test_headless_chromium_renders_the_highlights(site, doc_of, tmp_path):
+    page = _page_of(site, doc_of, "000")
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'p'}"]
+    dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert f">{KNOWN_TARGET}</mark>" in dom.stdout
+    shot = site / "screenshot-000.png"
+    subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
