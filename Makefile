@@ -15,6 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# the tests also run the Ray engine, so they install the optional [ray] extra
+$(VENV)/.installed-test: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
+	touch $@
+
 setup: $(VENV)/.installed
 
 extract: $(VENV)/.installed
@@ -23,7 +28,7 @@ extract: $(VENV)/.installed
 rules-check: $(VENV)/.installed
 	$(PY) -m pipeline rules check
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-test
 	$(PY) -m pipeline rules check
 	$(PY) -m pytest
 

@@ -23,8 +23,17 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"error: cannot write to output folder {args.output}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb, full=args.full,
-                          jobs=args.jobs)
+        if args.engine == "ray":
+            try:
+                from pipeline.ray_engine import extract_with_ray
+                import ray  # noqa: F401
+            except ImportError:
+                print("error: --engine ray needs Ray: pip install '.[ray]'", file=sys.stderr)
+                return 2
+            summary = extract_with_ray(args.input, args.output, args.rules, args.ray_address, args.jobs)
+        else:
+            summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb,
+                              full=args.full, jobs=args.jobs)
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2
@@ -81,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.add_argument("--max-mb", type=float, default=20, help="largest file read as one document (default 20)")
     ex.add_argument("--full", action="store_true", help="reprocess every file, even unchanged ones")
-    ex.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    ex.add_argument("--jobs", type=int, default=None, help="worker processes or Ray actors (default: all cores)")
+    ex.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="local process pool (default) or Ray Data (pip install '.[ray]')")
+    ex.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else local)")
     ex.set_defaults(func=_extract)
     rules = sub.add_parser("rules", help="rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)

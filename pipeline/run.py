@@ -139,9 +139,25 @@ def _deduplicated(rows: Rows, seen: dict[str, str]) -> Rows:
 _WORKER: dict = {}
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the run that forked it dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: workers still exit when their task queue closes
+
+
 def _init_worker(settings) -> None:
     rules_dir, max_bytes, reusable = settings
     _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, reusable=reusable)
+
+
+def _pool_worker(settings) -> None:
+    _die_with_parent()
+    _init_worker(settings)
 
 
 def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
@@ -171,7 +187,7 @@ def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
         _init_worker(settings)
         yield from map(_work, tasks)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(settings,),
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(settings,),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(_work, tasks, chunksize=4)
 

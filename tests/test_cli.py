@@ -117,3 +117,13 @@ def test_quality_gate_targets_and_deadlines(seeds_out):
     assert scores["targets"]["comparator_acc"] >= 0.9
     assert scores["targets"]["deadline_year_acc"] >= 0.9
     assert scores["deadlines"]["f1"] >= 0.92
+
+
+def test_ray_engine_gives_the_same_tables_as_the_process_pool(tmp_path, seeds_out):
+    pytest.importorskip("ray")
+    from pipeline.ray_engine import extract_with_ray
+
+    summary = extract_with_ray(RAW, tmp_path, actors=2)
+    assert summary.files == 5 and summary.ok == 5
+    for name in TABLES:
+        assert pq.read_table(tmp_path / f"{name}.parquet").equals(pq.read_table(seeds_out / f"{name}.parquet")), name

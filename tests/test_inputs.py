@@ -160,8 +160,8 @@ def test_a_killed_run_leaves_the_previous_outputs_readable_and_unchanged(tmp_pat
     out = tmp_path / "out"
     extract(RAW, out, quiet=True)
     before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
-    run = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(inputs), str(out), "--full"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(inputs), str(out), "--full",
+                            "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)
     assert run.poll() is None, "the run ended before it could be killed: give it more input"
     run.send_signal(signal.SIGKILL)
@@ -169,6 +169,9 @@ def test_a_killed_run_leaves_the_previous_outputs_readable_and_unchanged(tmp_pat
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
     for name in before:
         pq.read_table(out / name)
+    time.sleep(1)  # the pool's workers follow their parent
+    workers = subprocess.run(["pgrep", "-f", str(inputs)], capture_output=True, text=True).stdout.split()
+    assert workers == [], "worker processes outlived the killed run"
 
 
 _ALPHABET = st.sampled_from(list("一二三四五六七八九十（）()、，。；：\n 1234567890.%‰—-～年月日底前每到"
