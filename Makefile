@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # the tests also run the Ray engine, so they install the optional [ray] extra
-$(VENV)/.installed-test: $(VENV)/.installed-test
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	touch $@
 

@@ -15,10 +15,9 @@ import pickle
 import time
 from pathlib import Path
 
-from pipeline import __version__, code_digest
 from pipeline.nlp import context
-from pipeline.process import TABLE_NAMES, Rows, process
-from pipeline.run import Summary, _deduplicated, list_inputs
+from pipeline.process import Rows, process
+from pipeline.run import RunOutput, Summary, list_inputs, run_version
 from pipeline.write import TableWriters
 
 
@@ -57,18 +56,9 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
         by_source = {row["source"]: row["rows"] for row in results.iter_rows()}
     finally:
         ray.shutdown()
-    version = {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
-    counts = {name: 0 for name in TABLE_NAMES}
-    ok = failed = 0
-    seen: dict[str, str] = {}
-    with TableWriters(output_dir, version) as writers:
+    with TableWriters(output_dir, run_version(ctx)) as writers:
+        output = RunOutput(writers)
         for path in paths:  # input order, whatever order the cluster finished in
-            rows = Rows(pickle.loads(by_source[path.relative_to(input_dir).as_posix()]))
-            rows = _deduplicated(rows, seen)
-            writers.add(rows.tables)
-            for name, table_rows in rows.tables.items():
-                counts[name] += len(table_rows)
-            ok += rows.document["status"] == "ok"
-            failed += rows.document["status"] != "ok"
+            output.add(Rows(pickle.loads(by_source[path.relative_to(input_dir).as_posix()])))
         writers.commit()
-    return Summary(ok + failed, ok, failed, 0, counts, time.monotonic() - began)
+    return output.summary(began)

@@ -90,29 +90,49 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     """
     began = time.monotonic()
     ctx = context(rules_dir)
-    version = {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
+    version = run_version(ctx)
     previous = {} if full else previous_rows(output_dir, version)
     paths = list_inputs(input_dir) if paths is None else paths
     tasks = [(path, path.relative_to(input_dir).as_posix()) for path in paths]
     settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous))
-    counts = {name: 0 for name in TABLE_NAMES}
-    ok = failed_files = reused = 0
-    seen: dict[str, str] = {}
     progress = Progress(len(tasks), quiet)
     with TableWriters(output_dir, version) as writers:
+        output = RunOutput(writers)
         for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs)):
-            rows = previous[outcome] if isinstance(outcome, tuple) else outcome
-            reused += isinstance(outcome, tuple)
-            rows = _deduplicated(rows, seen)
-            writers.add(rows.tables)
-            for name, table_rows in rows.tables.items():
-                counts[name] += len(table_rows)
-            ok += rows.document["status"] == "ok"
-            failed_files += rows.document["status"] != "ok"
+            reused = isinstance(outcome, tuple)
+            output.add(previous[outcome] if reused else outcome, reused)
             progress.update(source, _size(path))
         writers.commit()
     progress.close()
-    return Summary(ok + failed_files, ok, failed_files, reused, counts, time.monotonic() - began)
+    return output.summary(began)
+
+
+def run_version(ctx) -> dict[str, str]:
+    """What a run's rows depend on besides the input: recorded in every table, checked on re-runs."""
+    return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
+
+
+class RunOutput:
+    """One run's rows on their way to the tables, in input order, and their tally."""
+
+    def __init__(self, writers: TableWriters) -> None:
+        self.writers = writers
+        self.counts = {name: 0 for name in TABLE_NAMES}
+        self.ok = self.failed = self.reused = 0
+        self.seen: dict[str, str] = {}
+
+    def add(self, rows: Rows, reused: bool = False) -> None:
+        rows = _deduplicated(rows, self.seen)
+        self.writers.add(rows.tables)
+        for name, table_rows in rows.tables.items():
+            self.counts[name] += len(table_rows)
+        self.ok += rows.document["status"] == "ok"
+        self.failed += rows.document["status"] != "ok"
+        self.reused += reused
+
+    def summary(self, began: float) -> Summary:
+        return Summary(self.ok + self.failed, self.ok, self.failed, self.reused, self.counts,
+                       time.monotonic() - began)
 
 
 def _size(path: Path) -> int:

@@ -116,3 +116,22 @@ def test_citations_keep_doc_numbers_and_skip_the_document_itself(tables, doc_of)
     c003 = c[c.doc_id == doc_of("003").doc_id]
     assert "政府办医责任清单" in set(c003.title)
     assert not c003.title.str.contains("若干措施").any()
+
+
+def test_offset_map_leads_back_to_the_raw_characters(doc_of):
+    """Every Han character of the normalised text maps to the raw character it came from."""
+    from pipeline.ingest.normalise import to_simplified
+    from pipeline.ingest.read import decode
+    from pipeline.ingest.textmap import raw_offset_from_segments
+
+    from conftest import RAW
+
+    d = doc_of("003")  # traditional web copy: pinyin, chrome and spaces removed
+    raw = decode((RAW / d.source_path).read_bytes()).text
+    runs = [(r["norm"], r["raw"]) for r in d.offset_map]
+    checked = 0
+    for i, char in enumerate(d.text):
+        if "\u4e00" <= char <= "\u9fff":
+            assert to_simplified(raw[raw_offset_from_segments(runs, i)]) == char
+            checked += 1
+    assert checked > 6000
