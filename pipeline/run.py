@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__, code_digest
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
-from pipeline.write import TableWriters
+from pipeline.write import TableWriters, to_tables
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
 
@@ -121,11 +121,17 @@ class RunOutput:
         self.ok = self.failed = self.reused = 0
         self.seen: dict[str, str] = {}
 
-    def add(self, rows: Rows, reused: bool = False) -> None:
-        rows = _deduplicated(rows, self.seen)
+    def add(self, rows: "Rows | Converted", reused: bool = False) -> None:
+        document = rows.document
+        if isinstance(rows, Converted) and document["doc_id"] in self.seen and document["status"] == "ok":
+            rows = Rows({**rows.rows_as_dicts()})  # rare: a repeated file needs its full documents row
+        if isinstance(rows, Rows):
+            rows = _deduplicated(rows, self.seen)
+        elif document["status"] == "ok" and not document.get("duplicate_of"):
+            self.seen[document["doc_id"]] = document["source_path"]
         self.writers.add(rows.tables)
-        for name, table_rows in rows.tables.items():
-            self.counts[name] += len(table_rows)
+        for name, table in rows.tables.items():
+            self.counts[name] += table.num_rows if hasattr(table, "num_rows") else len(table)
         self.ok += rows.document["status"] == "ok"
         self.failed += rows.document["status"] != "ok"
         self.reused += reused
@@ -133,6 +139,23 @@ class RunOutput:
     def summary(self, began: float) -> Summary:
         return Summary(self.ok + self.failed, self.ok, self.failed, self.reused, self.counts,
                        time.monotonic() - began)
+
+
+@dataclass
+class Converted:
+    """A document's rows already converted to Arrow by a worker, with its key fields."""
+
+    document: dict
+    tables: dict
+
+    @classmethod
+    def of(cls, rows: Rows) -> "Converted":
+        doc = rows.document
+        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of")}
+        return cls(keys, to_tables(rows.tables))
+
+    def rows_as_dicts(self) -> dict[str, list[dict]]:
+        return {name: table.to_pylist() for name, table in self.tables.items()}
 
 
 def _size(path: Path) -> int:
@@ -180,6 +203,12 @@ def _pool_worker(settings) -> None:
     _init_worker(settings)
 
 
+def _pool_work(task: tuple[Path, str]) -> Converted | tuple[str, str]:
+    """``_work`` in a pool worker: rows go back as Arrow, so the writing process only writes."""
+    outcome = _work(task)
+    return outcome if isinstance(outcome, tuple) else Converted.of(outcome)
+
+
 def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
     """One file: rows, or the (source, sha256) key of unchanged rows to reuse."""
     path, source = task
@@ -209,7 +238,7 @@ def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(settings,),
                              mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_work, tasks, chunksize=4)
+        yield from pool.map(_pool_work, tasks, chunksize=4)
 
 
 class Progress:

@@ -20,11 +20,16 @@ ROW_GROUP_ROWS = {"documents": 256}  # documents carry their whole text; other t
 DEFAULT_ROW_GROUP_ROWS = 20_000
 
 
-def to_table(name: str, rows: list[dict], metadata: dict[str, str]) -> pa.Table:
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Rows of one table as Arrow, with the table's explicit schema."""
     table_schema = schema(name)
-    table_schema = table_schema.with_metadata({**(table_schema.metadata or {}), **metadata})
     names = table_schema.names
     return pa.Table.from_pylist([{k: row.get(k) for k in names} for row in rows], schema=table_schema)
+
+
+def to_tables(tables: dict[str, list[dict]]) -> dict[str, pa.Table]:
+    """Every table's rows as Arrow (workers do this, so the writing process only writes)."""
+    return {name: to_table(name, rows) for name, rows in tables.items()}
 
 
 class TableWriters:
@@ -33,7 +38,8 @@ class TableWriters:
     def __init__(self, out_dir: Path, metadata: dict[str, str]) -> None:
         self.out_dir = out_dir
         self.metadata = metadata
-        self.buffers: dict[str, list[dict]] = {name: [] for name in TABLES}
+        self.buffers: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+        self.buffered: dict[str, int] = {name: 0 for name in TABLES}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.temps: dict[str, Path] = {}
 
@@ -49,16 +55,23 @@ class TableWriters:
             self.writers[name] = pq.ParquetWriter(tmp, table_schema, compression="zstd")
         return self
 
-    def add(self, tables: dict[str, list[dict]]) -> None:
+    def add(self, tables: dict[str, list[dict]] | dict[str, pa.Table]) -> None:
+        """Rows (dicts, or Arrow tables already in the table's schema) of one or more documents."""
         for name, rows in tables.items():
-            self.buffers[name].extend(rows)
-            if len(self.buffers[name]) >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS):
+            table = rows if isinstance(rows, pa.Table) else to_table(name, rows)
+            if not table.num_rows:
+                continue
+            self.buffers[name].append(table)
+            self.buffered[name] += table.num_rows
+            if self.buffered[name] >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS):
                 self._flush(name)
 
     def _flush(self, name: str) -> None:
         if self.buffers[name]:
-            self.writers[name].write_table(to_table(name, self.buffers[name], self.metadata))
+            self.writers[name].write_table(pa.concat_tables(self.buffers[name]).replace_schema_metadata(
+                self.writers[name].schema.metadata))
             self.buffers[name] = []
+            self.buffered[name] = 0
 
     def commit(self) -> dict[str, Path]:
         """Finish every table and rename it into place."""

@@ -190,3 +190,18 @@ def test_arbitrary_text_goes_through_every_stage(text):
         for table in ("measures", "targets", "deadlines", "departments"):
             for row in rows.tables[table]:
                 assert 0 <= row["start"] <= row["end"] <= document["n_chars"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_identical_files_are_extracted_once(tmp_path, jobs):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (inputs / name).write_text(SEED, encoding="utf-8")
+    summary = extract(inputs, tmp_path / "out", quiet=True, jobs=jobs)
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas().set_index("source_path")
+    assert summary.ok == 3 and docs.doc_id.nunique() == 1
+    assert pd.isna(docs.loc["a.txt", "duplicate_of"])
+    assert list(docs.duplicate_of[1:]) == ["a.txt", "a.txt"]
+    measures = pq.read_table(tmp_path / "out" / "measures.parquet").to_pandas()
+    assert len(measures) == 22 and measures.measure_id.is_unique
