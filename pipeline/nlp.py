@@ -135,14 +135,22 @@ def rows_of(doc: Doc, group: str) -> list[dict]:
     return doc.user_data.get(("rows", group), [])
 
 
-class StructureComponent:
-    """Outline, notes and metadata of the document as span groups."""
+class PolicyComponent:
+    """A component that works with the rules of its folder (loaded once per process)."""
 
     def __init__(self, rules_dir: str) -> None:
         self.rules_dir = rules_dir
 
+    @property
+    def ctx(self) -> Context:
+        return context(self.rules_dir)
+
+
+class StructureComponent(PolicyComponent):
+    """Outline, notes and metadata of the document as span groups."""
+
     def __call__(self, doc: Doc) -> Doc:
-        ctx = context(self.rules_dir)
+        ctx = self.ctx
         if "text" not in doc.user_data:  # a Doc not made by SelectiveSegmenter
             doc.user_data["text"] = doc.text
         text = doc.user_data["text"]
@@ -170,14 +178,11 @@ class StructureComponent:
         return doc
 
 
-class DepartmentsComponent:
+class DepartmentsComponent(PolicyComponent):
     """Departments responsible for each measure: from notes, else inline wording."""
 
-    def __init__(self, rules_dir: str) -> None:
-        self.rules_dir = rules_dir
-
     def __call__(self, doc: Doc) -> Doc:
-        ctx = context(self.rules_dir)
+        ctx = self.ctx
         outline, notes, text = doc.user_data["outline"], doc.user_data["notes"], doc.user_data["text"]
         covered = assign_notes(outline.measures, notes)
         # the SpanRuler's matches name the organ of every known department as written
@@ -219,20 +224,16 @@ def _measure_at(measures, offset: int):
     return next((m.seq for m in measures if m.start <= offset < m.end), None)
 
 
-class TimexComponent:
+class TimexComponent(PolicyComponent):
     """Time expressions of the body: deadlines, periods, recurrences, durations."""
 
-    def __init__(self, rules_dir: str) -> None:
-        self.rules_dir = rules_dir
-
     def __call__(self, doc: Doc) -> Doc:
-        ctx = context(self.rules_dir)
+        ctx = self.ctx
         outline, meta, text = doc.user_data["outline"], doc.user_data["metadata"], doc.user_data["text"]
-        body_start = outline.items[0].line.start if outline.items else 0
         year = meta.issue_date.year if meta.issue_date else None
-        titles = _titles(text, body_start)
+        titles = _titles(text, outline.body_start)
         doc.user_data["titles"] = titles
-        times = ctx.times.find(text, year, titles, body_start, outline.body_end)
+        times = ctx.times.find(text, year, titles, outline.body_start, outline.body_end)
         doc.user_data["times"] = times
         set_group(doc, "deadlines", "TIMEX", [
             {"measure_seq": _measure_at(outline.measures, t.start), "kind": t.kind, "text": t.text,
@@ -251,17 +252,14 @@ def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tup
     return ctx.targets.find(text, start, end, blocked, times)
 
 
-class TargetsComponent:
+class TargetsComponent(PolicyComponent):
     """Numeric targets of the body, with their indicator, comparator and deadline year."""
 
-    def __init__(self, rules_dir: str) -> None:
-        self.rules_dir = rules_dir
-
     def __call__(self, doc: Doc) -> Doc:
-        ctx = context(self.rules_dir)
+        ctx = self.ctx
         outline, times = doc.user_data["outline"], doc.user_data["times"]
-        body_start = outline.items[0].line.start if outline.items else 0
-        targets = find_targets(ctx, doc.user_data["text"], body_start, outline.body_end, doc.user_data["titles"], times)
+        targets = find_targets(ctx, doc.user_data["text"], outline.body_start, outline.body_end,
+                               doc.user_data["titles"], times)
         set_group(doc, "targets", "TARGET", [
             {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
              "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,

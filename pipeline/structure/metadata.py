@@ -101,7 +101,7 @@ class MetadataReader:
 
     # -- document -------------------------------------------------------------
     def read(self, text: str, outline: Outline) -> Metadata:
-        front_end = outline.items[0].line.start if outline.items else len(text)
+        front_end = outline.body_start if outline.items else len(text)
         lines = split_lines(text[:front_end])
         meta = Metadata()
         meta.doc_number = self._front_doc_number(lines)

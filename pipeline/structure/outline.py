@@ -59,6 +59,11 @@ class Outline:
     measures: list[Measure]
     body_end: int  # offset where the body ends (len(text) when nothing closes it)
 
+    @property
+    def body_start(self) -> int:
+        """Offset of the first numbered line (0 when there is none): the front matter ends here."""
+        return self.items[0].line.start if self.items else 0
+
 
 def numbering_of(line: str, rules: Rules) -> tuple[Rule, regex.Match] | None:
     """The numbering rule a line starts with, if any."""
