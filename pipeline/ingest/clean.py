@@ -28,14 +28,20 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
     """Lines to delete: each line rule runs once over the whole view (its ^ and $ are per line)."""
     lines = _lines(view)
     starts = [start for start, _ in lines]
+
+    def line_of(m) -> int:
+        """The line a match is about: where its first visible character is (a leading \\s* may
+        start on a blank line before it)."""
+        text = m.group()
+        return bisect_right(starts, m.start() + len(text) - len(text.lstrip())) - 1
+
     matched: set[int] = set()
     for rule in rules.of("noise", "line"):
-        for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT):
-            matched.add(bisect_right(starts, m.start()) - 1)
+        matched.update(line_of(m) for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT))
     tails = {}
     for rule in rules.of("noise", "tail"):
         for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT):
-            tails.setdefault(bisect_right(starts, m.start()) - 1, rule)
+            tails.setdefault(line_of(m), rule)
     edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(lines):
