@@ -12,7 +12,6 @@ import platform
 import random
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 

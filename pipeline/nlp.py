@@ -136,9 +136,12 @@ def rows_of(doc: Doc, group: str) -> list[dict]:
 
 
 class PolicyComponent:
-    """A component that works with the rules of its folder (loaded once per process)."""
+    """A component that works with the rules of its folder (loaded once per process).
 
-    def __init__(self, rules_dir: str) -> None:
+    spaCy's factory builds it with the pipeline, the component's name and its config.
+    """
+
+    def __init__(self, nlp: Language, name: str, rules_dir: str) -> None:
         self.rules_dir = rules_dir
 
     @property
@@ -303,21 +306,6 @@ def _under_heading_holding(measure, offset: int) -> bool:
     return False
 
 
-@Language.factory("policy_structure", default_config={"rules_dir": str(RULES_DIR)})
-def make_structure(nlp: Language, name: str, rules_dir: str) -> StructureComponent:
-    return StructureComponent(rules_dir)
-
-
-@Language.factory("policy_departments", default_config={"rules_dir": str(RULES_DIR)})
-def make_departments(nlp: Language, name: str, rules_dir: str) -> DepartmentsComponent:
-    return DepartmentsComponent(rules_dir)
-
-
-@Language.factory("policy_timex", default_config={"rules_dir": str(RULES_DIR)})
-def make_timex(nlp: Language, name: str, rules_dir: str) -> TimexComponent:
-    return TimexComponent(rules_dir)
-
-
-@Language.factory("policy_targets", default_config={"rules_dir": str(RULES_DIR)})
-def make_targets(nlp: Language, name: str, rules_dir: str) -> TargetsComponent:
-    return TargetsComponent(rules_dir)
+for _name, _component in (("policy_structure", StructureComponent), ("policy_departments", DepartmentsComponent),
+                          ("policy_timex", TimexComponent), ("policy_targets", TargetsComponent)):
+    Language.factory(_name, default_config={"rules_dir": str(RULES_DIR)}, func=_component)

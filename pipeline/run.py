@@ -124,7 +124,7 @@ class RunOutput:
     def add(self, rows: "Rows | Converted", reused: bool = False) -> None:
         document = rows.document
         if isinstance(rows, Converted) and document["doc_id"] in self.seen and document["status"] == "ok":
-            rows = Rows({**rows.rows_as_dicts()})  # rare: a repeated file needs its full documents row
+            rows = Rows(rows.rows_as_dicts())  # rare: a repeated file needs its full documents row
         if isinstance(rows, Rows):
             rows = _deduplicated(rows, self.seen)
         elif document["status"] == "ok" and not document.get("duplicate_of"):

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import docx
 import opencc

@@ -41,7 +41,7 @@ def test_index_lists_every_document_with_counts_and_charts(site, tables):
 
 def test_document_page_highlights_rows_with_their_values(site, doc_of):
     page = _page_of(site, doc_of, "000").read_text(encoding="utf-8")
-    assert f'<mark class="target"' in page
+    assert '<mark class="target"' in page
     assert f">{KNOWN_TARGET}</mark>" in page
     assert "&quot;comparator&quot;: &quot;&gt;=&quot;" in page and "target.number" in page
     assert '<mark class="deadline"' in page and '<mark class="dept"' in page

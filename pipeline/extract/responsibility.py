@@ -67,7 +67,7 @@ class Responsibility:
         ]
 
     # -- notes ---------------------------------------------------------------
-    def _names(self, clause: str, offset: int, role: str, rule: str) -> list[tuple[str, int, int, str]]:
+    def _names(self, clause: str, offset: int, role: str) -> list[tuple[str, int, int, str]]:
         """Department names of one clause as (name, start, end, role)."""
         merged: list[tuple[str, int]] = []
         for piece, at in _split(_NAME_SEP, clause, offset):
@@ -110,7 +110,7 @@ class Responsibility:
                     role = word.get("role")
                     clause = clause[:m.start()]
                     break
-            found += self._names(clause, at, role, rule.id)
+            found += self._names(clause, at, role)
         if not found:
             return []
         if rule.get("needs_known_department", False) and not any(self.lexicon.lookup(n) for n, *_ in found):
@@ -145,13 +145,6 @@ class Responsibility:
         line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end
         return not text[line_start:start].strip() and not text[end:line_end].strip(" 。.；;")
-
-    def is_note_line(self, line: str) -> bool:
-        """A line that is only a note (closes a group of measures)."""
-        for note in self.find_notes(line):
-            if note.standalone:
-                return True
-        return False
 
     # -- inline --------------------------------------------------------------
     def inline_by(self, rule_id: str, text: str) -> list[Assigned]:
