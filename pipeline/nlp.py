@@ -60,7 +60,7 @@ def context(rules_dir: str | Path | None = None) -> Context:
 def _context(rules_dir: str) -> Context:
     rules = load_rules(Path(rules_dir))
     lexicon = Lexicon(rules)
-    for word in lexicon.jieba_words():
+    for word in lexicon.surface_forms():  # department names stay whole tokens
         jieba.add_word(word, freq=100_000)
     ctx = Context(rules_dir, rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))
@@ -106,8 +106,7 @@ def build_nlp(rules_dir: str, lexicon: Lexicon, rules: Rules) -> Language:
     nlp.tokenizer = SelectiveSegmenter(nlp.vocab, [r.pattern for r in rules.of("responsibility", "segment_cue")])
     ruler = nlp.add_pipe("span_ruler", name="dept_mentions", config={"spans_key": "dept_mentions"})
     ruler.add_patterns([
-        {"label": "DEPT", "pattern": word, "id": (lexicon.lookup(word) or lexicon.lookup("市" + word)).rule}
-        for word in lexicon.jieba_words()
+        {"label": "DEPT", "pattern": word, "id": rule} for word, rule in lexicon.surface_forms().items()
     ])
     nlp.add_pipe("policy_structure", config={"rules_dir": rules_dir})
     nlp.add_pipe("policy_departments", config={"rules_dir": rules_dir})

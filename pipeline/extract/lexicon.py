@@ -64,6 +64,9 @@ class Lexicon:
         return self._looked_up[name]
 
     def _lookup(self, name: str) -> Organ | None:
+        if name in self.names:  # a whole alias (市场监管局) is not 市 + 场监管局
+            canonical, rule = self.names[name]
+            return Organ(canonical, self._unprefixed_level(name), rule)
         rest, level = self.split_level(name)
         for alias in self.aliases_longest_first:
             if rest == alias or (rest.endswith(alias) and len(alias) >= 3):
@@ -98,9 +101,9 @@ class Lexicon:
     def parts(self) -> dict[str, str]:
         return {"dept": self.dept_part, "depts": f"{self.dept_part}(?:、{self.dept_part}){{0,20}}"}
 
-    def jieba_words(self) -> list[str]:
-        """Names with each level prefix, so the segmenter keeps them whole."""
-        words = set(self.names)
+    def surface_forms(self) -> dict[str, str]:
+        """Every name as written, bare and after each level prefix -> its organ rule id."""
+        forms = {alias: rule for alias, (_, rule) in self.names.items()}
         for prefix, _, _ in self.levels:
-            words |= {prefix + n for n in self.names}
-        return sorted(words)
+            forms.update({prefix + alias: rule for alias, (_, rule) in self.names.items() if prefix + alias not in forms})
+        return dict(sorted(forms.items()))
