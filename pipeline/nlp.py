@@ -68,17 +68,16 @@ def _context(rules_dir: str) -> Context:
     return ctx
 
 
-_COARSE = regex.compile(r"\p{Han}|[A-Za-z]+|\d+(?:\.\d+)?|\s|.", regex.DOTALL)
 _SENTENCE = regex.compile(r"[^。；\n]*(?:[。；\n]|$)")
 
 
 class SelectiveSegmenter:
-    """Tokenizer: jieba words in the sentences that may name departments, coarse runs elsewhere.
+    """Tokenizer: jieba words in the sentences that may name departments, characters elsewhere.
 
     jieba is the costliest stage; department names are the only thing the Doc's tokens
-    are matched for (the SpanRuler), so other sentences are split into runs of Han
-    characters, letters, numbers and single symbols. White space is kept as tokens, so
-    ``doc.text`` is the input text exactly.
+    are matched for (the SpanRuler), so other sentences are split into single characters
+    (the vocabulary stays bounded and every span group aligns with its rows exactly).
+    White space is kept as tokens, so ``doc.text`` is the input text exactly.
     """
 
     def __init__(self, vocab, cues: list[regex.Pattern]) -> None:
@@ -91,7 +90,7 @@ class SelectiveSegmenter:
             if any(c.search(sentence) for c in self.cues):
                 words.extend(w for w in jieba.cut(sentence, HMM=False) if w)
             else:
-                words.extend(_COARSE.findall(sentence))
+                words.extend(sentence)
         return words
 
     def __call__(self, text: str) -> Doc:
@@ -142,10 +141,13 @@ class PolicyComponent:
 
     def __init__(self, nlp: Language, name: str, rules_dir: str) -> None:
         self.rules_dir = rules_dir
+        self._ctx: Context | None = None
 
     @property
     def ctx(self) -> Context:
-        return context(self.rules_dir)
+        if self._ctx is None:  # not at construction: the context is still being built then
+            self._ctx = context(self.rules_dir)
+        return self._ctx
 
 
 class StructureComponent(PolicyComponent):

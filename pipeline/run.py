@@ -4,6 +4,7 @@ Only this module touches the file system (with ``write``).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__, code_digest
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
-from pipeline.write import TableWriters, to_tables
+from pipeline.write import TableWriters, decode_tables, encode_tables
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
 
@@ -90,6 +91,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     """
     began = time.monotonic()
     ctx = context(rules_dir)
+    gc.freeze()  # the rules, jieba and spaCy live for the whole run: keep the collector (and forks) off them
     version = run_version(ctx)
     previous = {} if full else previous_rows(output_dir, version)
     paths = list_inputs(input_dir) if paths is None else paths
@@ -124,13 +126,15 @@ class RunOutput:
     def add(self, rows: "Rows | Converted", reused: bool = False) -> None:
         document = rows.document
         if isinstance(rows, Converted) and document["doc_id"] in self.seen and document["status"] == "ok":
-            rows = Rows(rows.rows_as_dicts())  # rare: a repeated file needs its full documents row
+            # rare: a repeated file needs its full documents row
+            rows = Rows({name: table.to_pylist() for name, table in rows.tables.items()})
         if isinstance(rows, Rows):
             rows = _deduplicated(rows, self.seen)
         elif document["status"] == "ok" and not document.get("duplicate_of"):
             self.seen[document["doc_id"]] = document["source_path"]
-        self.writers.add(rows.tables)
-        for name, table in rows.tables.items():
+        tables = rows.tables
+        self.writers.add(tables)
+        for name, table in tables.items():
             self.counts[name] += table.num_rows if hasattr(table, "num_rows") else len(table)
         self.ok += rows.document["status"] == "ok"
         self.failed += rows.document["status"] != "ok"
@@ -146,16 +150,17 @@ class Converted:
     """A document's rows already converted to Arrow by a worker, with its key fields."""
 
     document: dict
-    tables: dict
+    encoded: dict
 
     @classmethod
     def of(cls, rows: Rows) -> "Converted":
         doc = rows.document
         keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of")}
-        return cls(keys, to_tables(rows.tables))
+        return cls(keys, encode_tables(rows.tables))
 
-    def rows_as_dicts(self) -> dict[str, list[dict]]:
-        return {name: table.to_pylist() for name, table in self.tables.items()}
+    @property
+    def tables(self) -> dict:
+        return decode_tables(self.encoded)
 
 
 def _size(path: Path) -> int:

@@ -6,6 +6,8 @@ from ``TABLES``.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyarrow as pa
 
 _OFFSET_RUN = pa.struct([("norm", pa.int32()), ("raw", pa.int32())])
@@ -100,6 +102,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
 }
 
 
+@lru_cache(maxsize=None)
 def schema(table: str) -> pa.Schema:
     """The explicit pyarrow schema of a table, with each column's meaning as field metadata."""
     return pa.schema([pa.field(name, dtype, metadata={"description": meaning})

@@ -6,7 +6,9 @@ until the normalise stage.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from functools import lru_cache
+
+import regex
 
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
@@ -24,24 +26,27 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=16)
+def _union(patterns: tuple[regex.Pattern, ...]) -> regex.Pattern | None:
+    """One pattern matching where any of ``patterns`` does (one call per line instead of one per rule)."""
+    return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), regex.MULTILINE) if patterns else None
+
+
 def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
-    """Lines to delete: each line rule runs once over the whole view (its ^ and $ are per line)."""
+    """Lines to delete: line and tail rules are matched from the start of every line, within
+    that line (``^`` and ``$`` are its ends), so a rule never reaches into a neighbouring line."""
     lines = _lines(view)
-    starts = [start for start, _ in lines]
-
-    def line_of(m) -> int:
-        """The line a match is about: where its first visible character is (a leading \\s* may
-        start on a blank line before it)."""
-        text = m.group()
-        return bisect_right(starts, m.start() + len(text) - len(text.lstrip())) - 1
-
+    tail_rules = rules.of("noise", "tail")
+    any_line, any_tail = _union(tuple(r.pattern for r in rules.of("noise", "line"))), _union(
+        tuple(r.pattern for r in tail_rules))
     matched: set[int] = set()
-    for rule in rules.of("noise", "line"):
-        matched.update(line_of(m) for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT))
     tails = {}
-    for rule in rules.of("noise", "tail"):
-        for m in rule.pattern.finditer(view, timeout=MATCH_TIMEOUT):
-            tails.setdefault(line_of(m), rule)
+    for i, (start, end) in enumerate(lines):
+        stop = end - 1 if view.endswith("\n", start, end) else end
+        if any_line and any_line.match(view, start, stop, timeout=MATCH_TIMEOUT):
+            matched.add(i)
+        if any_tail and any_tail.match(view, start, stop, timeout=MATCH_TIMEOUT):
+            tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop, timeout=MATCH_TIMEOUT))
     edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(lines):
