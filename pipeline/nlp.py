@@ -68,7 +68,7 @@ def _context(rules_dir: str) -> Context:
     return ctx
 
 
-_SENTENCE = regex.compile(r"[^。；\n]*(?:[。；\n]|$)")
+_SENTENCE_END = regex.compile(r"[。；\n]")
 
 
 class SelectiveSegmenter:
@@ -82,20 +82,38 @@ class SelectiveSegmenter:
 
     def __init__(self, vocab, cues: list[regex.Pattern]) -> None:
         self.vocab = vocab
-        self.cues = cues
+        self.cue = regex.compile("|".join(f"(?:{c.pattern})" for c in cues)) if cues else None
+        self.orths: dict[str, int] = {}  # token -> its lexeme's id: Doc skips hashing every token
+
+    def _orth(self, word: str) -> int:
+        orth = self.orths[word] = self.vocab[word].orth
+        return orth
+
+    def _cue_sentences(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of each sentence (up to and including 。, ； or a line break) with a cue."""
+        spans: list[tuple[int, int]] = []
+        for m in self.cue.finditer(text) if self.cue else ():
+            if spans and m.start() < spans[-1][1]:
+                continue  # in the sentence already taken
+            start = max(text.rfind(c, 0, m.start()) for c in "。；\n") + 1
+            stop = _SENTENCE_END.search(text, m.end())
+            spans.append((start, stop.end() if stop else len(text)))
+        return spans
 
     def _words(self, text: str) -> list[str]:
         words: list[str] = []
-        for sentence in _SENTENCE.findall(text):
-            if any(c.search(sentence) for c in self.cues):
-                words.extend(w for w in jieba.cut(sentence, HMM=False) if w)
-            else:
-                words.extend(sentence)
+        pos = 0
+        for start, end in self._cue_sentences(text):
+            words.extend(text[pos:start])
+            words.extend(w for w in jieba.cut(text[start:end], HMM=False) if w)
+            pos = end
+        words.extend(text[pos:])
         return words
 
     def __call__(self, text: str) -> Doc:
-        words = self._words(text)
-        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+        orths = self.orths
+        ids = [orths[w] if w in orths else self._orth(w) for w in self._words(text)]
+        doc = Doc(self.vocab, words=ids, spaces=[False] * len(ids))
         doc.user_data["text"] = text  # Doc.text would rebuild it from every token
         return doc
 

@@ -77,8 +77,10 @@ class TargetReader:
             (r, regex.compile(r.get("left")) if r.get("left") else None,
              regex.compile(r.get("right")) if r.get("right") else None) for r in self.excludes]
         trim = rules.of("targets", "indicator")
-        self.leading = sorted({w for r in trim for w in r.get("leading", [])}, key=len, reverse=True)
-        self.trailing = sorted({w for r in trim for w in r.get("trailing", [])}, key=len, reverse=True)
+        # longest word first: the first alternative that fits is the longest
+        self.leading = regex.compile(_alternation(w for r in trim for w in r.get("leading", [])) or "(?!)")
+        self.trailing_reversed = regex.compile(
+            _alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
         self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
 
     # -- helpers ---------------------------------------------------------------
@@ -118,20 +120,20 @@ class TargetReader:
         start, end = 0, len(tokens)
         while start < end:
             head = "".join(w for w, _ in tokens[start:end])
-            lead = next((w for w in self.leading if head.startswith(w)), None)
+            lead = self.leading.match(head)
             if lead:
-                start = self._skip_chars(tokens, start, len(lead))
+                start = self._skip_chars(tokens, start, lead.end())
             elif tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、":
                 start += 1
             else:
                 break
         while start < end:
             body = "".join(w for w, _ in tokens[start:end])
-            trail = next((w for w in self.trailing if body.endswith(w)), None)
             if body.endswith(kept_ends):
                 break
+            trail = self.trailing_reversed.match(body[::-1])
             if trail:
-                end = self._drop_chars(tokens, end, len(trail))
+                end = self._drop_chars(tokens, end, trail.end())
             elif tokens[end - 1][0] == "）" and "（" in body:
                 break  # keep a parenthesis the indicator opened
             elif tokens[end - 1][1].startswith(("p", "u", "x", "w", "c", "d")):
