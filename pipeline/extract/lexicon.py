@@ -36,14 +36,20 @@ class Lexicon:
                 self.names[name] = (rule.get("canonical"), rule.id)
             for stem in rule.get("stems", []):
                 self.stems[stem] = (rule.get("canonical"), rule.id)
+        self.canonical_by_rule = {rule: canonical for canonical, rule in self.names.values()}
         self.blankets = rules.of("departments", "blanket")
         self.aliases_longest_first = sorted(self.names, key=len, reverse=True)
         self._looked_up: dict[str, Organ | None] = {}
+        self._by_rule: dict[tuple[str, str], Organ] = {}  # surface forms only: bounded by the lexicon
 
     def organ_by_rule(self, rule_id: str, name: str) -> Organ:
         """The organ a SpanRuler match points at (``span.id_``), with the level of ``name``."""
-        canonical = next((c for c, r in self.names.values() if r == rule_id), None)
-        return Organ(canonical, self.split_level(name)[1] or self._unprefixed_level(name), rule_id)
+        key = (rule_id, name)
+        if key not in self._by_rule:
+            level = None if name in self.names else self.split_level(name)[1]  # 市场监管局 has no prefix 市
+            self._by_rule[key] = Organ(self.canonical_by_rule.get(rule_id), level or self._unprefixed_level(name),
+                                       rule_id)
+        return self._by_rule[key]
 
     def _unprefixed_level(self, name: str) -> str | None:
         return next((lv for suffix, lv in self.unprefixed if name.endswith(suffix)), None)

@@ -1,0 +1,62 @@
+"""The spaCy pipeline: selective jieba segmentation, span groups that match the rows,
+and jieba's dictionary loaded from the pipeline's cache."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import RAW, ROOT
+from pipeline.ingest.clean import clean
+from pipeline.ingest.formats import read_document
+from pipeline.ingest.normalise import normalise
+from pipeline.ingest.textmap import MappedText
+from pipeline.nlp import context, rows_of
+
+GROUPS = ("headings", "measures", "notes", "citations", "departments", "deadlines", "targets")
+
+
+def test_department_sentences_are_jieba_words_and_the_rest_single_characters():
+    nlp = context().nlp
+    text = "（一）加强基层医疗。全市乡镇卫生院40%以上达标\n（责任单位：市卫生健康委、市医保局）"
+    doc = nlp(text)
+    tokens = [t.text for t in doc]
+    assert "".join(tokens) == text == doc.user_data["text"]
+    assert tokens[:5] == ["（", "一", "）", "加", "强"]  # no cue word: characters
+    assert "市卫生健康委" in tokens and "市医保局" in tokens  # 责任 is a cue: jieba, names whole
+    assert [(s.text, s.label_) for s in doc.spans["dept_mentions"]] == [("市卫生健康委", "DEPT"), ("市医保局", "DEPT")]
+
+
+@pytest.mark.parametrize("path", sorted(RAW.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_every_span_group_covers_exactly_its_rows(path):
+    ctx = context()
+    decoded = read_document(path.read_bytes(), path.name, ctx.rules)
+    text = normalise(clean(MappedText.from_raw(decoded.text), ctx.rules), ctx.rules).text
+    doc = ctx.nlp(text)
+    for group in GROUPS:
+        spans, rows = list(doc.spans[group]), rows_of(doc, group)
+        assert len(spans) == len(rows), group
+        for span, row in zip(spans, rows):
+            assert (span.start_char, span.end_char) == (row["start"], row["end"]), (group, span.text)
+
+
+def test_jieba_dictionary_is_cached_once_and_segments_as_jieba_does(tmp_path):
+    script = ("from pipeline.nlp import context; import jieba; context(); "
+              "print('/'.join(jieba.cut('市卫生健康委牵头推进分级诊疗制度建设', HMM=False)))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    cached = list((tmp_path / "policy-pipeline").glob("jieba-*.pickle"))
+    assert len(cached) == 1
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert second.stdout == first.stdout
+    assert first.stdout.startswith("市卫生健康委/牵头/")
+    assert list((tmp_path / "policy-pipeline").glob("jieba-*.pickle")) == cached
+
+
+def test_the_span_rulers_organ_agrees_with_the_lexicon_for_every_name():
+    lexicon = context().lexicon
+    for name, rule in lexicon.surface_forms().items():
+        assert lexicon.organ_by_rule(rule, name) == lexicon.lookup(name), name
