@@ -102,12 +102,25 @@ def _context(rules_dir: str) -> Context:
 _SENTENCE_END = regex.compile(r"[。；\n]")
 
 
+def _jieba_words(text: str) -> list[str]:
+    """jieba's words (dictionary words only, no HMM guesses); runs of digits and letters are
+    split into characters, so numbers never add to the vocabulary."""
+    words: list[str] = []
+    for word in jieba.cut(text, HMM=False):
+        if word.isascii():
+            words.extend(word)
+        else:
+            words.append(word)
+    return words
+
+
 class SelectiveSegmenter:
     """Tokenizer: jieba words in the sentences that may name departments, characters elsewhere.
 
     jieba is the costliest stage; department names are the only thing the Doc's tokens
-    are matched for (the SpanRuler), so other sentences are split into single characters
-    (the vocabulary stays bounded and every span group aligns with its rows exactly).
+    are matched for (the SpanRuler), so other sentences are split into single characters.
+    The vocabulary is bounded by the characters and jieba's dictionary, whatever the corpus,
+    and every span group aligns with its rows exactly.
     White space is kept as tokens, so ``doc.text`` is the input text exactly.
     """
 
@@ -143,12 +156,12 @@ class SelectiveSegmenter:
 
     def _words(self, text: str) -> list[str]:
         if self.everywhere:
-            return [w for w in jieba.cut(text, HMM=False) if w]
+            return _jieba_words(text)
         words: list[str] = []
         pos = 0
         for start, end in self._cue_sentences(text):
             words.extend(text[pos:start])
-            words.extend(w for w in jieba.cut(text[start:end], HMM=False) if w)
+            words.extend(_jieba_words(text[start:end]))
             pos = end
         words.extend(text[pos:])
         return words

@@ -60,3 +60,12 @@ def test_the_span_rulers_organ_agrees_with_the_lexicon_for_every_name():
     lexicon = context().lexicon
     for name, rule in lexicon.surface_forms().items():
         assert lexicon.organ_by_rule(rule, name) == lexicon.lookup(name), name
+
+
+def test_numbers_never_grow_the_vocabulary():
+    nlp = context().nlp
+    nlp("到2025年，市卫生健康委负责新建123456个站点。")
+    before = len(nlp.vocab.strings)
+    doc = nlp("到2031年，市卫生健康委负责新建654321个站点。")  # a cue sentence: segmented by jieba
+    assert "市卫生健康委" in [t.text for t in doc]
+    assert len(nlp.vocab.strings) == before
