@@ -1,6 +1,6 @@
 """The orchestrator: list input files, process each, write the tables, report.
 
-Only this module touches the file system (with ``write``).
+Only this module touches the input and output folders (with ``write``).
 """
 from __future__ import annotations
 
