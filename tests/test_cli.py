@@ -129,3 +129,18 @@ def test_ray_engine_gives_the_same_tables_as_the_process_pool(tmp_path, seeds_ou
     assert summary.files == 5 and summary.ok == 5
     for name in TABLES:
         assert pq.read_table(tmp_path / f"{name}.parquet").equals(pq.read_table(seeds_out / f"{name}.parquet")), name
+
+
+def test_bench_reports_throughput_memory_and_stages(tmp_path):
+    report = tmp_path / "bench.json"
+    result = run("bench", "--mb", "0.3", "--work", str(tmp_path / "work"), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "MB/s per core" in result.stdout and "speed-up with all cores" in result.stdout
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    corpus = sorted((tmp_path / "work" / "corpus").rglob("*.txt"))
+    assert figures["files"] == len(corpus) > 1 and figures["input_mb"] >= 0.3
+    for measured in figures["runs"]:
+        assert measured["mb_per_s_per_core"] > 0 and measured["peak_memory_mb"] > 0
+        assert measured["summary"].startswith(f"read {len(corpus)} files: {len(corpus)} ok, 0 failed")
+    assert {"read", "clean", "normalise", "tokenize", "policy_targets", "write"} <= set(figures["stages_seconds"])
+    assert any(p.read_bytes().startswith(b"\xff\xfe") for p in corpus)  # mixed encodings: UTF-16 among them
