@@ -1,9 +1,9 @@
 """``--engine ray``: the same per-document function on a Ray cluster (or Ray on this machine).
 
 Ray Data reads the files (``read_binary_files``), runs ``process`` in actors that
-load the rules and spaCy once each (``map_batches``), and hands the rows back in
-input order; they are written by the same streaming, atomic writer as a local run,
-so the tables are identical to the process-pool run's, one file per table.
+load the rules and spaCy once each (``map_batches``), and streams the rows back in
+input order; the same streaming, atomic writer as a local run writes them as they
+arrive, so the tables are identical to the process-pool run's, one file per table.
 
 Point it at a cluster with ``RAY_ADDRESS=ray://head:10001`` (or ``--ray-address``);
 without one, Ray starts on this machine. Install with ``pip install .[ray]``.
@@ -53,12 +53,26 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
         results = dataset.map_batches(ProcessDocuments, batch_size=4, concurrency=actors or os.cpu_count() or 1,
                                       num_cpus=0.5,
                                       fn_constructor_kwargs={"rules_dir": ctx.rules_dir, "input_dir": str(input_dir)})
-        by_source = {row["source"]: row["rows"] for row in results.iter_rows()}
+        with TableWriters(output_dir, run_version(ctx)) as writers:
+            output = RunOutput(writers)
+            for rows in _in_input_order(results.iter_rows(), [p.relative_to(input_dir).as_posix() for p in paths]):
+                output.add(Rows(pickle.loads(rows)))
+            writers.commit()
     finally:
         ray.shutdown()
-    with TableWriters(output_dir, run_version(ctx)) as writers:
-        output = RunOutput(writers)
-        for path in paths:  # input order, whatever order the cluster finished in
-            output.add(Rows(pickle.loads(by_source[path.relative_to(input_dir).as_posix()])))
-        writers.commit()
     return output.summary(began)
+
+
+def _in_input_order(results, sources: list[str]):
+    """Each document's rows in input order, as they stream in: Ray keeps the order, so the
+    buffer for documents that arrive early stays empty and memory stays flat."""
+    early: dict[str, bytes] = {}
+    position = 0
+    for row in results:
+        early[row["source"]] = row["rows"]
+        while position < len(sources) and sources[position] in early:
+            yield early.pop(sources[position])
+            position += 1
+    if position < len(sources):
+        raise RuntimeError(f"Ray returned no rows for {len(sources) - position} files, "
+                           f"the first being {sources[position]}")
