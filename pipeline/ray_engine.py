@@ -55,7 +55,7 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
                                       fn_constructor_kwargs={"rules_dir": ctx.rules_dir, "input_dir": str(input_dir)})
         with TableWriters(output_dir, run_version(ctx)) as writers:
             output = RunOutput(writers)
-            for rows in _in_input_order(results.iter_rows(), [p.relative_to(input_dir).as_posix() for p in paths]):
+            for rows in in_input_order(results.iter_rows(), [p.relative_to(input_dir).as_posix() for p in paths]):
                 output.add(Rows(pickle.loads(rows)))
             writers.commit()
     finally:
@@ -63,7 +63,7 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
     return output.summary(began)
 
 
-def _in_input_order(results, sources: list[str]):
+def in_input_order(results, sources: list[str]):
     """Each document's rows in input order, as they stream in: Ray keeps the order, so the
     buffer for documents that arrive early stays empty and memory stays flat."""
     early: dict[str, bytes] = {}

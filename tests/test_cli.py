@@ -144,3 +144,12 @@ def test_bench_reports_throughput_memory_and_stages(tmp_path):
         assert measured["summary"].startswith(f"read {len(corpus)} files: {len(corpus)} ok, 0 failed")
     assert {"read", "clean", "normalise", "tokenize", "policy_targets", "write"} <= set(figures["stages_seconds"])
     assert any(p.read_bytes().startswith(b"\xff\xfe") for p in corpus)  # mixed encodings: UTF-16 among them
+
+
+def test_ray_rows_reach_the_writer_in_input_order_whatever_order_they_arrive_in():
+    from pipeline.ray_engine import in_input_order
+
+    arrived = [{"source": s, "rows": s.encode()} for s in ("b.txt", "a.txt", "c.txt")]
+    assert list(in_input_order(iter(arrived), ["a.txt", "b.txt", "c.txt"])) == [b"a.txt", b"b.txt", b"c.txt"]
+    with pytest.raises(RuntimeError, match="no rows for 1 files, the first being d.txt"):
+        list(in_input_order(iter(arrived), ["a.txt", "b.txt", "c.txt", "d.txt"]))
