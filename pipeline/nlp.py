@@ -34,7 +34,7 @@ from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.responsibility import Responsibility
 from pipeline.extract.targets import TargetReader
 from pipeline.extract.timex import TimeReader
-from pipeline.rules import RULES_DIR, Rules, load_rules
+from pipeline.rules import MATCH_TIMEOUT, RULES_DIR, Rules, any_of, load_rules
 from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
 
@@ -126,7 +126,7 @@ class SelectiveSegmenter:
 
     def __init__(self, vocab, cues: list[regex.Pattern]) -> None:
         self.vocab = vocab
-        self.cue = regex.compile("|".join(f"(?:{c.pattern})" for c in cues)) if cues else None
+        self.cue = any_of(tuple(cues))
         self.orths: dict[str, int] = {}  # token -> its lexeme's id: Doc skips hashing every token
         self.everywhere = False  # segment every sentence (for the SpanRuler's phrase patterns)
 
@@ -146,7 +146,7 @@ class SelectiveSegmenter:
     def _cue_sentences(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence (up to and including 。, ； or a line break) with a cue."""
         spans: list[tuple[int, int]] = []
-        for m in self.cue.finditer(text) if self.cue else ():
+        for m in self.cue.finditer(text, timeout=MATCH_TIMEOUT) if self.cue else ():
             if spans and m.start() < spans[-1][1]:
                 continue  # in the sentence already taken
             start = max(text.rfind(c, 0, m.start()) for c in "。；\n") + 1

@@ -6,13 +6,9 @@ until the normalise stage.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
-import regex
-
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
-from pipeline.rules import MATCH_TIMEOUT, Rules
+from pipeline.rules import MATCH_TIMEOUT, Rules, any_of
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -26,19 +22,13 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=16)
-def _union(patterns: tuple[regex.Pattern, ...]) -> regex.Pattern | None:
-    """One pattern matching where any of ``patterns`` does (one call per line instead of one per rule)."""
-    return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), regex.MULTILINE) if patterns else None
-
-
 def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
     """Lines to delete: line and tail rules are matched from the start of every line, within
     that line (``^`` and ``$`` are its ends), so a rule never reaches into a neighbouring line."""
     lines = _lines(view)
     tail_rules = rules.of("noise", "tail")
-    any_line, any_tail = _union(tuple(r.pattern for r in rules.of("noise", "line"))), _union(
-        tuple(r.pattern for r in tail_rules))
+    any_line = any_of(tuple(r.pattern for r in rules.of("noise", "line")))
+    any_tail = any_of(tuple(r.pattern for r in tail_rules))
     matched: set[int] = set()
     tails = {}
     for i, (start, end) in enumerate(lines):
