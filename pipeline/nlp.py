@@ -99,7 +99,8 @@ def _context(rules_dir: str) -> Context:
     return ctx
 
 
-_SENTENCE_END = regex.compile(r"[。；\n]")
+_SENTENCE_ENDS = "。；\n"
+_SENTENCE_END = regex.compile(f"[{_SENTENCE_ENDS}]")
 
 
 def _jieba_words(text: str) -> list[str]:
@@ -149,7 +150,7 @@ class SelectiveSegmenter:
         for m in self.cue.finditer(text, timeout=MATCH_TIMEOUT) if self.cue else ():
             if spans and m.start() < spans[-1][1]:
                 continue  # in the sentence already taken
-            start = max(text.rfind(c, 0, m.start()) for c in "。；\n") + 1
+            start = max(text.rfind(c, 0, m.start()) for c in _SENTENCE_ENDS) + 1
             stop = _SENTENCE_END.search(text, m.end())
             spans.append((start, stop.end() if stop else len(text)))
         return spans
