@@ -66,11 +66,11 @@ def _lexicon(rule: Rule, text: str, ctx: Context) -> str:
     return f"{organ.canonical}|{organ.level or ''}" if organ else ""
 
 
-EXAMPLE_YEAR = 2023  # the document year of time and target examples unless they give `year`
+EXAMPLE_YEAR = 2023  # the document year of time and target examples unless they give `year` (0: none)
 
 
 def _times(text: str, year: int, ctx: Context):
-    return ctx.times.find(text, year)
+    return ctx.times.find(text, year or None)  # an example's year 0: the document has none
 
 
 def _deadlines(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
@@ -92,6 +92,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
     ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
+    ("structure", "framing"): lambda r, t, c: r.pattern.match(t, timeout=MATCH_TIMEOUT) is not None,
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
@@ -105,7 +106,8 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("metadata", "province"): lambda r, t, c: c.metadata.province_of_doc_number(t) or "",
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,
-    **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator")},
+    ("deadlines", "exclude"): _deadlines,
+    **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration")},
 }
 _DATED = {"deadlines", "targets"}
 

@@ -288,13 +288,14 @@ _TITLE = regex.compile(r"《[^《》\n]{1,150}》")
 _QUOTED_NAME = regex.compile(r"“[^“”\n]{1,30}”")
 
 
-def _titles(text: str, body_start: int) -> list[tuple[int, int]]:
-    """Spans that name policies rather than schedule anything: 《titles》 and the lines of
-    the front matter that are not sentences (titles, dates, signatures)."""
+def _titles(text: str, body_start: int, body_end: int) -> list[tuple[int, int]]:
+    """Spans that name policies rather than schedule anything: 《titles》 and the lines before
+    and after the body that are not sentences (titles, dates, signatures, print lines)."""
     spans = [(m.start(), m.end()) for m in _TITLE.finditer(text)]
     line_start = 0
-    for line in text[:body_start].split("\n"):
-        if "，" not in line and "。" not in line:
+    for line in text.split("\n"):
+        outside = line_start < body_start or line_start >= body_end
+        if outside and "，" not in line and "。" not in line:
             spans.append((line_start, line_start + len(line)))
         line_start += len(line) + 1
     return spans
@@ -305,15 +306,15 @@ def _measure_at(measures, offset: int):
 
 
 class TimexComponent(PolicyComponent):
-    """Time expressions of the body: deadlines, periods, recurrences, durations."""
+    """Time expressions of the whole text (preamble, body and annexes): deadlines, periods,
+    starts, recurrences, durations; titles and non-sentence lines outside the body are skipped."""
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = self.ctx
         outline, meta, text = doc.user_data["outline"], doc.user_data["metadata"], doc.user_data["text"]
-        year = meta.issue_date.year if meta.issue_date else None
-        titles = _titles(text, outline.body_start)
+        titles = _titles(text, outline.body_start, outline.body_end)
         doc.user_data["titles"] = titles
-        times = ctx.times.find(text, year, titles, outline.body_start, outline.body_end)
+        times = ctx.times.find(text, meta.reference_year, titles, issued=meta.issue_date)
         doc.user_data["times"] = times
         set_group(doc, "deadlines", "TIMEX", [
             {"measure_seq": _measure_at(outline.measures, t.start), "kind": t.kind, "text": t.text,
@@ -333,13 +334,12 @@ def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tup
 
 
 class TargetsComponent(PolicyComponent):
-    """Numeric targets of the body, with their indicator, comparator and deadline year."""
+    """Numeric targets of the whole text, with their indicator, comparator and deadline year."""
 
     def __call__(self, doc: Doc) -> Doc:
         ctx = self.ctx
-        outline, times = doc.user_data["outline"], doc.user_data["times"]
-        targets = find_targets(ctx, doc.user_data["text"], outline.body_start, outline.body_end,
-                               doc.user_data["titles"], times)
+        outline, times, text = doc.user_data["outline"], doc.user_data["times"], doc.user_data["text"]
+        targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"], times)
         set_group(doc, "targets", "TARGET", [
             {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
              "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,

@@ -67,7 +67,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("doc_id", pa.string(), "document"),
         ("deadline_id", pa.string(), "doc_id-d<n>"),
         ("measure_id", pa.string(), "null outside numbered items"),
-        ("kind", pa.string(), "deadline, period, recurring or duration"),
+        ("kind", pa.string(), "deadline, period, start, recurring or duration"),
         ("text", pa.string(), "as written"),
         ("date", pa.date32(), "deadline: last day of the stated period"),
         ("start_date", pa.date32(), "period: first day"),

@@ -7,7 +7,7 @@ deadline year from the time expression governing its sentence.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import jieba.posseg
@@ -20,6 +20,14 @@ from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
 
 _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
+_SUBJECT_END = "。；;！？!?\n"
+_DIGIT = regex.compile(r"\d")
+# an aside with an amount, a year or an annex of its own: （低于280元按280元资助）, （详见附件1）
+_NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d)[^（）]*）")
+_LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
+# a scope of places only (洛阳市、南阳市; 其他…的城市): the measured thing is elided
+_PLACES_ONLY = regex.compile(r"^(?:[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))(?:、[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))*$")
+_LEADING_PLACES = regex.compile(r"^(?:\p{Han}{1,8}?(?:省|州市|市|自治州|州(?![市县区])|县|区|盟|旗)、?)+")
 # parts of speech (jieba) that do not name the measured thing at a phrase edge:
 # time, numeral, measure word, pronoun, conjunction, adverb, preposition, particle, punctuation
 _EDGE_POS = ("t", "m", "q", "r", "c", "d", "p", "u", "x", "w")
@@ -37,6 +45,7 @@ class Target:
     start: int
     end: int
     rule: str
+    at: int = 0  # where the quantity itself starts
 
 
 @lru_cache(maxsize=8192)
@@ -72,16 +81,23 @@ class TargetReader:
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
         adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
         self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
-        self.excludes = rules.of("targets", "exclude")
-        self.excludes_compiled = [
-            (r, regex.compile(r.get("left")) if r.get("left") else None,
-             regex.compile(r.get("right")) if r.get("right") else None) for r in self.excludes]
+        self.count_units = {n for r in units if r.get("count") for n in r.get("names", [])}
+        self.excludes = [
+            (r, *(compile_pattern(r.get(k), parts, r.file, r.id) if r.get(k) else None
+                  for k in ("left", "right", "quantity")))
+            for r in rules.of("targets", "exclude")]
         trim = rules.of("targets", "indicator")
         # longest word first: the first alternative that fits is the longest
         self.leading = regex.compile(_alternation(w for r in trim for w in r.get("leading", [])) or "(?!)")
         self.trailing_reversed = regex.compile(
             _alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
         self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
+        self.kept_ends = tuple(w for r in trim for w in r.get("kept_ends", []))
+        drops = [compile_pattern(d, parts, r.file, r.id) for r in trim for d in r.get("drop", [])]
+        self.drop = drops
+        lists = rules.of("targets", "enumeration")
+        self.respectively = _alternation(w for r in lists for w in r.get("markers", [])) or "(?!)"
+        self.category = [compile_pattern(r.get("category"), parts, r.file, r.id) for r in lists if r.get("category")]
 
     # -- helpers ---------------------------------------------------------------
     @staticmethod
@@ -94,13 +110,15 @@ class TargetReader:
             e += 1
         return s, e
 
-    def _excluded(self, left: str, right: str, unit: str) -> bool:
-        for rule, left_re, right_re in self.excludes_compiled:
-            if unit in rule.get("skip_units", ()):
+    def _excluded(self, left: str, right: str, quantity: str, unit: str) -> bool:
+        for rule, left_re, right_re, quantity_re in self.excludes:
+            if unit in rule.get("skip_units", ()) or (rule.get("count_only") and unit not in self.count_units):
                 continue
             if left_re and left_re.search(left, timeout=MATCH_TIMEOUT):
                 return True
             if right_re and right_re.search(right, timeout=MATCH_TIMEOUT):
+                return True
+            if quantity_re and quantity_re.fullmatch(quantity, timeout=MATCH_TIMEOUT):
                 return True
         return False
 
@@ -117,18 +135,27 @@ class TargetReader:
         """Drop scope and time words from the start, comparator verbs from the end (jieba POS);
         a phrase ending in one of ``kept_ends`` keeps it."""
         tokens = [(w, f) for w, f in _tagged(phrase) if w not in self.anywhere]
-        start, end = 0, len(tokens)
-        while start < end:
-            head = "".join(w for w, _ in tokens[start:end])
+        return self._trim_end(tokens[self._trim_start(tokens):], kept_ends)
+
+    def _trim_start(self, tokens: list[tuple[str, str]], by_pos: bool = True) -> int:
+        """Index of the first token after leading scope, time and (``by_pos``) function words."""
+        start = 0
+        while start < len(tokens):
+            head = "".join(w for w, _ in tokens[start:])
             lead = self.leading.match(head)
             if lead:
                 start = self._skip_chars(tokens, start, lead.end())
-            elif tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、":
+            elif by_pos and (tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、"):
                 start += 1
             else:
                 break
-        while start < end:
-            body = "".join(w for w, _ in tokens[start:end])
+        return start
+
+    def _trim_end(self, tokens: list[tuple[str, str]], kept_ends: tuple[str, ...]) -> str:
+        """The tokens joined, without comparator verbs and function words at the end."""
+        end = len(tokens)
+        while end > 0:
+            body = "".join(w for w, _ in tokens[:end])
             if body.endswith(kept_ends):
                 break
             trail = self.trailing_reversed.match(body[::-1])
@@ -140,7 +167,7 @@ class TargetReader:
                 end -= 1
             else:
                 break
-        return "".join(w for w, _ in tokens[start:end])
+        return "".join(w for w, _ in tokens[:end])
 
     @staticmethod
     def _skip_chars(tokens: list[tuple[str, str]], start: int, n: int) -> int:
@@ -164,11 +191,17 @@ class TargetReader:
                    kept_ends: tuple[str, ...] = ()) -> str | None:
         """What the number measures: the clause without the quantity, comparators, time and scope words."""
         chars = list(clause)
-        for s, e in times:
+        spans = list(times) + [m.span() for d in self.drop for m in d.finditer(clause, timeout=MATCH_TIMEOUT)]
+        # an aside in brackets with numbers of its own is not part of this quantity's indicator
+        spans += [m.span() for m in _NUMBERED_ASIDE.finditer(clause) if not m.start() <= q_start < m.end()]
+        opening = clause.rfind("（", 0, q_start)
+        if opening > clause.rfind("）", 0, q_start):  # the quantity sits in an aside: it starts there
+            spans.append((0, opening + 1))
+        for s, e in spans:
             for i in range(max(s, 0), min(e, len(chars))):
                 chars[i] = ""
-        left = self._trim("".join(chars[:q_start]), kept_ends)
-        right = "".join(chars[q_end:]).lstrip("的")
+        left = self._trim(_after_last_quantity("".join(chars[:q_start])), kept_ends + self.kept_ends)
+        right = _before_next_quantity("".join(chars[q_end:])).lstrip("的")
         right = self._trim(right) if right else ""
         indicator = left + right
         return indicator or None
@@ -190,7 +223,87 @@ class TargetReader:
                 if target is not None:
                     taken.add(s, e)
                     found.append(target)
-        return sorted(found, key=lambda t: t.start)
+        found.sort(key=lambda t: t.start)
+        found = self._respectively(text, found, times)
+        return self._complete(text, found)
+
+    # -- indicators that need the sentence ---------------------------------------
+    def _respectively(self, text: str, found: list[Target], times: list[TimeExpression]) -> list[Target]:
+        """A…、B…和C…分别下降15%、10%和26%: the k-th value measures the k-th listed subject."""
+        out = list(found)
+        groups: dict[int, list[int]] = {}
+        for i, t in enumerate(found):
+            c_start = self._bounds(text, t.at, t.at, _CLAUSE_END, 0, len(text))[0]
+            m = None
+            for m in regex.finditer(self.respectively, text[c_start:t.at]):
+                pass
+            if m is not None:
+                groups.setdefault(c_start + m.start(), []).append(i)
+        for at, members in groups.items():
+            c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
+            subject = self._masked(text, c_start, at, times)
+            items = [p for p in _LIST_SEP.split(subject) if p]
+            if len(items) != len(members) or len(items) < 2:
+                continue
+            tail = ""
+            if "等" in items[-1]:
+                items[-1], tail = items[-1].split("等", 1)
+                for category in self.category:
+                    tail = category.sub("", tail, count=1)
+            verb = regex.sub(rf"^(?:{self.respectively})", "", text[at:found[members[0]].at])
+            for item, i in zip(items, members):
+                tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
+                subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
+                indicator = self._trim_end(list(_tagged(subject + tail + verb)), self.kept_ends)
+                out[i] = replace(found[i], indicator=indicator or found[i].indicator)
+        return out
+
+    def _masked(self, text: str, start: int, end: int, times: list[TimeExpression]) -> str:
+        """``text[start:end]`` without time expressions and dropped phrases (baselines)."""
+        chars = list(text[start:end])
+        spans = [(t.start - start, t.end - start) for t in times if t.start < end and t.end > start]
+        spans += [m.span() for d in self.drop for m in d.finditer(text[start:end], timeout=MATCH_TIMEOUT)]
+        for s, e in spans:
+            for i in range(max(s, 0), min(e, len(chars))):
+                chars[i] = ""
+        return "".join(chars)
+
+    def _complete(self, text: str, found: list[Target]) -> list[Target]:
+        """Indicators that lost their measured thing to the sentence: an elided one (郑州市分担率
+        不低于50%，洛阳市不低于45%) takes the previous one's; a bare verb (3年筹集9亿元) takes the
+        subject of its sentence (省财政)."""
+        out = list(found)
+        for i, t in enumerate(found):
+            if not t.indicator:
+                continue
+            sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
+            previous = out[i - 1] if i and out[i - 1].start >= sentence[0] else None
+            if previous and previous.indicator and _PLACES_ONLY.match(t.indicator) \
+                    and not _PLACES_ONLY.match(previous.indicator):
+                measured = _LEADING_PLACES.sub("", previous.indicator)
+                if measured and measured != previous.indicator:
+                    out[i] = replace(t, indicator=t.indicator + measured)
+                continue
+            tags = _tagged(t.indicator)
+            if all(flag.startswith("v") for _, flag in tags):
+                subject = self._subject(text, t.start)
+                if subject:
+                    out[i] = replace(t, indicator=subject + t.indicator)
+        return out
+
+    def _subject(self, text: str, at: int) -> str:
+        """The words a clause group opens with, up to its first preposition (省财政按…); none when
+        the first clause has no preposition or the words name nothing."""
+        start = self._bounds(text, at, at, _SUBJECT_END, 0, len(text))[0]
+        words: list[str] = []
+        for word, flag in _tagged(regex.sub(r"^其中[，,：:]?", "", text[start:at])):
+            if flag.startswith("p"):
+                subject = "".join(words)
+                return subject if len(subject) <= 12 and any(f.startswith("n") for _, f in _tagged(subject)) else ""
+            if word in "，,：:" or (flag.startswith(("x", "w", "m")) and word != "、"):
+                break
+            words.append(word)
+        return ""
 
     def _target(self, text: str, s: int, e: int, m: regex.Match, rule: Rule, lo: int, hi: int,
                 times: list[TimeExpression]) -> Target | None:
@@ -198,7 +311,9 @@ class TargetReader:
         left, right = text[c_start:s], text[e:c_end]
         groups = m.groupdict()
         unit = groups.get("unit") or rule.get("unit")
-        if self._excluded(left, right, unit):
+        if rule.get("unit_format"):  # 每人每天120元 -> 元/人·天
+            unit = rule.get("unit_format").format(**{k: v or "" for k, v in groups.items()})
+        if self._excluded(left, right, m.group(), unit):
             return None
         symbol, took_before, took_after = self._comparator(left, right)
         if rule.get("comparator"):
@@ -221,7 +336,7 @@ class TargetReader:
         quote = clause.strip()
         quote_start = c_start + len(clause) - len(clause.lstrip())
         return Target(value, value_max, unit, symbol or "=", indicator, self._year(times, s, sentence),
-                      quote, quote_start, quote_start + len(quote), rule.id)
+                      quote, quote_start, quote_start + len(quote), rule.id, s)
 
     @staticmethod
     def _year(times: list[TimeExpression], at: int, sentence: tuple[int, int]) -> int | None:
@@ -231,3 +346,21 @@ class TargetReader:
         if before:
             return before[-1].year
         return inside[0].year if inside else None
+
+
+def _after_last_quantity(left: str) -> str:
+    """The left context after the last 、 that follows a quantity (合格率80%以上、纯度90%)."""
+    pieces = left.split("、")
+    for i in range(len(pieces) - 2, -1, -1):
+        if _DIGIT.search(pieces[i]):
+            return "、".join(pieces[i + 1:])
+    return left
+
+
+def _before_next_quantity(right: str) -> str:
+    """The right context up to the 、 before the next quantity."""
+    pieces = right.split("、")
+    for i in range(1, len(pieces)):
+        if _DIGIT.search(pieces[i]):
+            return "、".join(pieces[:i])
+    return right

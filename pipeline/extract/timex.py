@@ -1,8 +1,9 @@
 """Time expressions (annotation-guide §4) by the rules in ``rules/deadlines.toml``.
 
 Each expression becomes a deadline (last day of the stated period), a period
-(start and end dates), a recurrence or a duration (ISO 8601). The document's
-year completes dates written without one.
+(start and end dates), a start (the day something takes effect), a recurrence
+or a duration (ISO 8601). The document's reference year completes dates written
+without one; with no reference year such a date stays null.
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
 
-_ISO_UNIT = {"年": "Y", "年度": "Y", "季度": "M", "月": "M", "个月": "M", "月度": "M", "周": "W",
+_ISO_UNIT = {"年": "Y", "年度": "Y", "半年": "M", "季度": "M", "月": "M", "个月": "M", "月度": "M", "周": "W",
              "日": "D", "天": "D", "工作日": "D", "个工作日": "D", "自然日": "D", "个自然日": "D", "小时": "H"}
-_UNIT_FACTOR = {"季度": 3}
+_UNIT_FACTOR = {"季度": 3, "半年": 6}
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,10 @@ class TimeExpression:
 
     def value(self) -> str:
         """Compact form used by rule examples."""
-        if self.kind == "deadline":
-            return self.date.isoformat()
+        if self.kind in ("deadline", "start"):
+            return self.date.isoformat() if self.date else "?"
         if self.kind == "period":
-            return f"{self.start_date.isoformat()}/{self.end_date.isoformat()}"
+            return f"{self.start_date.isoformat()}/{self.end_date.isoformat() if self.end_date else '?'}"
         return self.every or self.duration
 
 
@@ -74,39 +75,63 @@ def iso_duration(n: float, unit: str) -> str | None:
 class TimeReader:
     def __init__(self, rules: Rules) -> None:
         self.expressions = rules.of("deadlines", "expression")
+        self.excludes = rules.of("deadlines", "exclude")
         self.periods: dict[str, tuple[int, int]] = {}
         for rule in rules.of("deadlines", "named_period"):
             self.periods.update({k: tuple(v) for k, v in rule.get("periods", {}).items()})
 
-    def _normalise(self, rule: Rule, m: regex.Match, year: int | None, start: int) -> TimeExpression | None:
+    def _deadline(self, g: dict[str, str], year: int | None) -> dt.date | None:
+        """Last day of the stated year, half, quarter, month or day (None without a year)."""
+        y = int(g["y"]) if "y" in g else year
+        if y is None:
+            return None
+        if "d" in g and "m" in g:
+            return dt.date(y, int(g["m"]), int(g["d"]))
+        if "m" in g:
+            return _last_day(y, int(g["m"]))
+        if "q" in g:
+            return _last_day(y, 3 * int(parse_number(g["q"])))
+        if g.get("half") == "上半年":
+            return dt.date(y, 6, 30)
+        return dt.date(y, 12, 31)
+
+    def _period(self, g: dict[str, str], year: int | None) -> tuple[dt.date, dt.date | None] | None:
+        if "name" in g:
+            first, last = self.periods[g["name"]]
+            return dt.date(first, 1, 1), dt.date(last, 12, 31)
+        y1 = int(g["y1"]) if "y1" in g else year
+        if y1 is None:
+            return None
+        begin = dt.date(y1, int(g.get("m1", 1)), int(g.get("d1", 1)))
+        if g.get("open"):
+            return begin, None
+        y2 = int(g["y2"]) if "y2" in g else y1
+        m2 = int(g["m2"]) if "m2" in g else (int(g["m1"]) if "d2" in g and "m1" in g else None)
+        if m2 is None:
+            end = dt.date(y2, 12, 31)
+        else:
+            end = dt.date(y2, m2, int(g["d2"])) if "d2" in g else _last_day(y2, m2)
+        return (begin, end) if begin <= end else None
+
+    def _normalise(self, rule: Rule, m: regex.Match, year: int | None, start: int,
+                   issued: dt.date | None = None) -> TimeExpression | None:
         g = {k: v for k, v in m.groupdict().items() if v}
         base = dict(kind=rule.get("kind"), text=m.group(), start=start + m.start(), end=start + m.end(), rule=rule.id)
         kind = base["kind"]
         try:
             if kind == "deadline":
+                return TimeExpression(**base, date=self._deadline(g, year))
+            if kind == "start":
+                if rule.get("on_issue"):  # 自印发之日起: the day the document is issued
+                    return TimeExpression(**base, date=issued)
+                if "m" not in g:  # 自2024年起
+                    y = int(g["y"]) if "y" in g else year
+                    return TimeExpression(**base, date=dt.date(y, 1, 1) if y else None)
                 y = int(g["y"]) if "y" in g else year
-                if y is None:
-                    return None
-                if "d" in g and "m" in g:
-                    date = dt.date(y, int(g["m"]), int(g["d"]))
-                elif "m" in g:
-                    date = _last_day(y, int(g["m"]))
-                elif g.get("half") == "上半年":
-                    date = dt.date(y, 6, 30)
-                else:
-                    date = dt.date(y, 12, 31)
-                return TimeExpression(**base, date=date)
+                return TimeExpression(**base, date=dt.date(y, int(g["m"]), int(g.get("d", 1))) if y else None)
             if kind == "period":
-                if "name" in g:
-                    first, last = self.periods[g["name"]]
-                    return TimeExpression(**base, start_date=dt.date(first, 1, 1), end_date=dt.date(last, 12, 31))
-                y1, y2 = int(g["y1"]), int(g["y2"])
-                begin = dt.date(y1, int(g.get("m1", 1)), int(g.get("d1", 1)))
-                if "m2" in g:
-                    end = dt.date(y2, int(g["m2"]), int(g["d2"])) if "d2" in g else _last_day(y2, int(g["m2"]))
-                else:
-                    end = dt.date(y2, 12, 31)
-                return TimeExpression(**base, start_date=begin, end_date=end) if begin <= end else None
+                dates = self._period(g, year)
+                return TimeExpression(**base, start_date=dates[0], end_date=dates[1]) if dates else None
             n = parse_number(g.get("n", "1")) or 1.0
             unit = g["u"].removeprefix("个") if g["u"] not in _ISO_UNIT else g["u"]
             iso = iso_duration(n, unit)
@@ -116,24 +141,41 @@ class TimeReader:
         except (KeyError, ValueError):
             return None
 
+    @staticmethod
+    def _past(expression: TimeExpression, year: int | None) -> bool:
+        """Whether it reports a past fact: a deadline or a period over before the document's year."""
+        if not year:
+            return False
+        if expression.kind == "deadline" and expression.date:
+            return expression.date.year < year
+        if expression.kind == "period" and expression.end_date:
+            return expression.end_date.year < year
+        return False
+
     def find(self, text: str, year: int | None, blocked: list[tuple[int, int]] = (),
-             start: int = 0, end: int | None = None) -> list[TimeExpression]:
+             start: int = 0, end: int | None = None, issued: dt.date | None = None) -> list[TimeExpression]:
         """Time expressions in ``text[start:end]``, skipping spans in ``blocked``.
 
-        Deadlines before ``year`` (the document's year) report past facts and are dropped.
+        ``year`` is the document's reference year (for dates written without one);
+        deadlines and periods over before it report past facts and are dropped.
+        ``issued`` is the issue date (for 自印发之日起).
         """
         segment = text[start:end]
         taken = SpanSet(blocked)
+        for rule in self.excludes:  # never time expressions: rate parts, look-backs, plan names
+            for m in rule.pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+                taken.add(start + m.start(), start + m.end())
         found: list[TimeExpression] = []
         for rule in self.expressions:
             for m in rule.pattern.finditer(segment, timeout=MATCH_TIMEOUT):
                 s, e = start + m.start(), start + m.end()
                 if taken.overlaps(s, e):
                     continue
-                expression = self._normalise(rule, m, year, start)
+                expression = self._normalise(rule, m, year, start, issued)
                 if expression is None:
                     continue
-                if expression.kind == "deadline" and year and expression.date.year < year:
+                if self._past(expression, year):
+                    taken.add(s, e)  # a past date is no part of a later expression either
                     continue
                 taken.add(s, e)
                 found.append(expression)

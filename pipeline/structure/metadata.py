@@ -17,6 +17,7 @@ from pipeline.structure.outline import Outline
 
 _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
+_TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
 
 
 def _unwrap(title: str) -> str:
@@ -44,6 +45,7 @@ class Metadata:
     issue_date_precision: str | None = None
     region: str | None = None
     citations: list[Citation] = field(default_factory=list)
+    reference_year: int | None = None  # completes dates written without a year
 
 
 class MetadataReader:
@@ -121,7 +123,21 @@ class MetadataReader:
         meta.region = (self.region(meta.issuer) or self.region(meta.title) or self.region(meta.notice_title)
                        or self.province_of_doc_number(meta.doc_number))
         meta.citations = self._citations(text[:outline.body_end], meta)
+        meta.reference_year = self._reference_year(meta, text)
         return meta
+
+    def _reference_year(self, meta: Metadata, text: str) -> int | None:
+        """The year a date without one belongs to: the issue date's, else the doc number's, else the
+        first year the title names (2023年工作要点, （2023—2025年）), else the latest doc number the
+        text cites (a document implements what was issued before it)."""
+        if meta.issue_date:
+            return meta.issue_date.year
+        if meta.doc_number and (m := self._search("doc_number", meta.doc_number)):
+            return int(m.group("year"))
+        if meta.title and (m := _TITLE_YEAR.search(meta.title)):
+            return int(m.group(1))
+        cited = [int(m.group("year")) for m in self.f["doc_number"].finditer(text, timeout=MATCH_TIMEOUT)]
+        return max(cited) if cited else None
 
     def _front_doc_number(self, lines: list[Line]) -> str | None:
         for line in lines:

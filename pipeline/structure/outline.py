@@ -2,9 +2,13 @@
 
 Numbering styles come from ``rules/structure.toml``. Styles nest in the order the
 document first uses them: a style seen again returns to its depth, a new style
-goes one level below the current item. A numbered line with numbered lines below
-it is a heading; one without is a measure, whose text runs on over unnumbered
-paragraphs until the next numbered line, a standalone note or the end of the body.
+goes one level below the current item, unless its conventional ``rank`` is above
+a style already open (一、 after （一） in a copy that lost its first parts): then
+it closes that style and takes its place. A numbered line with numbered lines
+below it is a heading; one without is a measure, whose text runs on over
+unnumbered paragraphs until the next numbered line, a standalone note or the end
+of the body. Framing headings (总体要求, 指导思想 …) are sections whatever follows
+them; annex items (after 附件) are never measures and never nest under the body.
 """
 from __future__ import annotations
 
@@ -86,6 +90,10 @@ def _is_title_only(line_rest: str) -> bool:
     return len(line_rest) <= 30 and not _SENTENCE_MARK.search(line_rest)
 
 
+def _rank(item: Item) -> int:
+    return item.rule.get("rank", 99)
+
+
 def _nest(items: list[Item]) -> None:
     """Give each item its depth and parent from the order styles appear in."""
     stack: list[Item] = []
@@ -93,14 +101,24 @@ def _nest(items: list[Item]) -> None:
         styles = [s.rule.id for s in stack]
         if item.rule.id in styles:
             depth = styles.index(item.rule.id)
-        else:
-            depth = len(stack)
+        else:  # a new style: below the open ones, unless it ranks above one of them
+            depth = next((i for i, s in enumerate(stack) if _rank(s) > _rank(item)), len(stack))
         del stack[depth:]
         item.depth = depth
         item.parent = stack[-1] if stack else None
         if item.parent is not None:
             item.parent.children.append(item)
         stack.append(item)
+
+
+def is_framing(title: str, rules: Rules) -> bool:
+    """Whether an item's title names a framing section (总体要求, 指导思想 …): never a measure."""
+    return any(r.pattern.match(title, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "framing"))
+
+
+def _title(text: str, start: int, line_end: int) -> str:
+    """An item's title: its line after the label, up to the first full stop."""
+    return text[start:line_end].split("。", 1)[0].strip()
 
 
 def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
@@ -123,10 +141,11 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
             kinds.append("end")
         else:
             kinds.append("text")
-    _nest(items)
     body_end = len(text)
     if "end" in kinds:
         body_end = lines[kinds.index("end")].start
+    _nest([i for i in items if i.line.start < body_end])
+    _nest([i for i in items if i.line.start >= body_end])  # annex numbering starts afresh
     measures: list[Measure] = []
     for index, item in item_at.items():
         if item.children or item.rule.get("heading_only") or item.line.start >= body_end:
@@ -141,7 +160,9 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
             start += 1
         if start >= end:
             continue  # a bare number with no text is not a measure
-        if end > item.line.end and not item.rule.get("always_item") and _is_title_only(text[start:item.line.end]):
-            continue  # a heading over unnumbered paragraphs (总体要求): a section, not a measure
+        if not item.rule.get("always_item") and is_framing(_title(text, start, item.line.end), rules):
+            continue  # 总体要求, 指导思想: a section, not a measure (annotation-guide §2)
+        if end == item.line.end and not text[end:].strip() and _is_title_only(text[start:end]):
+            continue  # a title cut off at the end of a copy: its text is lost
         measures.append(Measure(len(measures) + 1, item.label, item.path, start, end, item.rule.id, item))
     return Outline(items, measures, body_end)
