@@ -63,7 +63,7 @@ def _metadata(rule: Rule, text: str, ctx: Context):
 
 def _lexicon(rule: Rule, text: str, ctx: Context) -> str:
     organ = ctx.lexicon.lookup(text)
-    return f"{organ.canonical}|{organ.level or ''}" if organ else ""
+    return f"{organ.canonical or ''}|{organ.level or ''}" if organ else ""
 
 
 EXAMPLE_YEAR = 2023  # the document year of time and target examples unless they give `year` (0: none)
@@ -96,6 +96,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
+    ("departments", "organ_form"): _lexicon,
     ("responsibility", "note"): _note_assignments,
     ("responsibility", "convention"): _note_assignments,
     ("responsibility", "label"): _role_if_match,

@@ -20,7 +20,7 @@ import os
 import pickle
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -350,11 +350,12 @@ class TargetsComponent(PolicyComponent):
 
 
 def assign_notes(measures, notes) -> dict[int, list]:
-    """Which note covers which measure (annotation-guide §5).
+    """Which notes cover which measure (annotation-guide §5).
 
     A note inside a measure covers that measure; a note on a line of its own covers
     every measure since the previous note; a note in a heading covers the measures
-    below that heading.
+    below that heading. A measure that several notes cover gets every department they
+    name, in order: the first note's lead leads, the others are co-departments.
     """
     covered: dict[int, list] = {}
     previous_end = 0
@@ -369,9 +370,22 @@ def assign_notes(measures, notes) -> dict[int, list]:
             if not targets:
                 targets = [m for m in measures if _under_heading_holding(m, note.start)]
         for m in targets:
-            covered.setdefault(m.seq, note.assigned)
+            covered[m.seq] = merge_assignments(covered.get(m.seq, []), note.assigned)
         previous_end = note.end
     return covered
+
+
+def merge_assignments(first: list, more: list) -> list:
+    """``first`` then the departments of ``more`` it does not name yet, as co-departments."""
+    if not first:
+        return list(more)
+    names = {a.name for a in first}
+    merged = list(first)
+    for a in more:
+        if a.name not in names:
+            names.add(a.name)
+            merged.append(replace(a, role="co", rank=len(merged) + 1))
+    return merged
 
 
 def _under_heading_holding(measure, offset: int) -> bool:

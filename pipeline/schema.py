@@ -69,7 +69,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("measure_id", pa.string(), "null outside numbered items"),
         ("kind", pa.string(), "deadline, period, start, recurring or duration"),
         ("text", pa.string(), "as written"),
-        ("date", pa.date32(), "deadline: last day of the stated period"),
+        ("date", pa.date32(), "deadline: last day of the stated period; start: the day it starts; null when the year is unknown"),
         ("start_date", pa.date32(), "period: first day"),
         ("end_date", pa.date32(), "period: last day"),
         ("every", pa.string(), "recurring: ISO 8601 duration (P1Y)"),

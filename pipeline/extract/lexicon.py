@@ -8,9 +8,6 @@ import regex
 
 from pipeline.rules import MATCH_TIMEOUT, Rules
 
-# an organ not in the lexicon: optional level, a stem, an organ suffix
-ORGAN_SUFFIX = "委员会|管委会|办公室|联合会|协会|分局|中心|委|局|厅|办|部|署|院"
-
 
 @dataclass(frozen=True)
 class Organ:
@@ -38,6 +35,8 @@ class Lexicon:
                 self.stems[stem] = (rule.get("canonical"), rule.id)
         self.canonical_by_rule = {rule: canonical for canonical, rule in self.names.values()}
         self.blankets = rules.of("departments", "blanket")
+        self.organ_suffixes = sorted({x for r in rules.of("departments", "organ_form") for x in r.get("suffixes", [])},
+                                     key=len, reverse=True)
         self.aliases_longest_first = sorted(self.names, key=len, reverse=True)
         self._looked_up: dict[str, Organ | None] = {}
         self._by_rule: dict[tuple[str, str], Organ] = {}  # surface forms only: bounded by the lexicon
@@ -83,8 +82,8 @@ class Lexicon:
         if rest in self.stems:
             canonical, rule = self.stems[rest]
             return Organ(canonical, level, rule)
-        if self.unknown_organ.fullmatch(name, timeout=MATCH_TIMEOUT):
-            return Organ(None, level, "departments.unknown_organ")
+        if self.unknown_organ.fullmatch(name, timeout=MATCH_TIMEOUT) and not self.is_blanket(name):
+            return Organ(None, None, "departments.organ_form")  # an organ by its form: name unknown
         return None
 
     def is_blanket(self, name: str) -> bool:
@@ -92,8 +91,10 @@ class Lexicon:
 
     @cached_property
     def unknown_organ(self) -> regex.Pattern:
+        """An organ not in the lexicon, by its form: optional level, a stem, an organ suffix."""
         prefixes = "|".join(regex.escape(p) for p, _, _ in self.levels)
-        return regex.compile(rf"(?:{prefixes})?\p{{Han}}{{1,12}}?(?:{ORGAN_SUFFIX})")
+        suffixes = "|".join(map(regex.escape, self.organ_suffixes)) or "(?!)"
+        return regex.compile(rf"(?:{prefixes})?\p{{Han}}{{1,12}}?(?:{suffixes})")
 
     @cached_property
     def dept_part(self) -> str:

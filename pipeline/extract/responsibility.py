@@ -17,6 +17,8 @@ _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
 _NAME_SEP = regex.compile(r"、(?![^（]*）)")
 _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
+# a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
+_NOT_A_NAME = regex.compile(r"\d|年底|月底|[前底]完成|完成$|推进$|落实$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Responsibility:
             stripped = _TRAILING_ETC.sub("", piece)
             lead_ws = len(stripped) - len(stripped.lstrip())
             name = stripped.strip().removeprefix("共同")
-            if not name or len(name) > 30 or self.lexicon.is_blanket(name):
+            if not name or len(name) > 30 or self.lexicon.is_blanket(name) or _NOT_A_NAME.search(name):
                 continue
             start = at + lead_ws + (len(stripped.strip()) - len(name))
             names.append((name, start, start + len(name), role))
@@ -88,7 +90,8 @@ class Responsibility:
 
     def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
         """Departments of the note ``text[start:end]`` (brackets included)."""
-        body_start, body = start + 1, text[start + 1:end - 1]
+        closed = text[end - 1] in "）〕】)"
+        body_start, body = start + 1, text[start + 1:end - 1 if closed else end]  # a copy may cut it open
         stop = body.find("。")
         if stop >= 0:
             body = body[:stop]  # later sentences state conventions, not names
@@ -152,22 +155,32 @@ class Responsibility:
         return self._inline(text, 0, len(text), [(r, p) for r, p in self.assignments if r.id == rule_id])
 
     def inline(self, text: str, start: int, end: int) -> list[Assigned]:
-        """Departments assigned by wording inside ``text[start:end]`` (first rule that fits)."""
+        """Departments assigned by wording inside ``text[start:end]``."""
         return self._inline(text, start, end, self.assignments)
 
     def _inline(self, text: str, start: int, end: int, assignments) -> list[Assigned]:
+        """Every assignment in ``text[start:end]``, in text order: the first one's lead leads, the
+        departments the others name are co-departments (each named once)."""
         segment = text[start:end]
+        matches = []  # (position, rule, names)
         for rule, pattern in assignments:
-            m = pattern.search(segment, timeout=MATCH_TIMEOUT)
-            if not m:
-                continue
-            found: list[tuple[str, int, int, str]] = []
-            for group, role in (("lead", "lead"), ("co", "co")):
-                if group not in pattern.groupindex or m.group(group) is None:
+            for m in pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+                found: list[tuple[str, int, int, str]] = []
+                for group, role in (("lead", "lead"), ("co", "co")):
+                    if group not in pattern.groupindex or m.group(group) is None:
+                        continue
+                    for name, at in _split(_NAME_SEP, m.group(group), start + m.start(group)):
+                        if name and not self.lexicon.is_blanket(name):
+                            found.append((name, at, at + len(name), role))
+                if found:
+                    matches.append((m.start(), rule, found))
+        merged: list[Assigned] = []
+        taken: set[str] = set()
+        for _, rule, found in sorted(matches, key=lambda x: x[0]):
+            for a in self._ranked(found, "inline", rule.id):
+                if a.name in taken or any(a.start < b.end and b.start < a.end for b in merged):
                     continue
-                for name, at in _split(_NAME_SEP, m.group(group), start + m.start(group)):
-                    if name and not self.lexicon.is_blanket(name):
-                        found.append((name, at, at + len(name), role))
-            if found:
-                return self._ranked(found, "inline", rule.id)
-        return []
+                taken.add(a.name)
+                role = a.role if not merged else "co"
+                merged.append(Assigned(a.name, a.start, a.end, role, len(merged) + 1, a.source, a.rule))
+        return merged
