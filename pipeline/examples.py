@@ -43,6 +43,9 @@ def _metadata(rule: Rule, text: str, ctx: Context):
         return date.isoformat() if precision == "day" else date.isoformat()[:7]
     if name == "region":
         return reader.region(text) or ""
+    if name == "region_in_text":
+        m = rule.pattern.search(text, timeout=MATCH_TIMEOUT)
+        return m.group("place") if m else ""
     if name == "organ_title":
         m = rule.pattern.fullmatch(text)
         return m.group("title") if m else ""
@@ -105,6 +108,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
     ("metadata", "field"): _metadata,
     ("metadata", "province"): lambda r, t, c: c.metadata.province_of_doc_number(t) or "",
+    ("metadata", "national"): lambda r, t, c: (r.get("region") if r.pattern.search(t, timeout=MATCH_TIMEOUT) else ""),
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,
     ("deadlines", "exclude"): _deadlines,

@@ -6,6 +6,7 @@ the cover notice, its signature, the policy's own title and page metadata blocks
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 import regex
@@ -17,6 +18,8 @@ from pipeline.structure.outline import Outline
 
 _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
+_NOTICE_END = regex.compile(r"的(?:通知|通报)$")
+_SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
 _TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
 
 
@@ -52,6 +55,7 @@ class MetadataReader:
     def __init__(self, rules: Rules) -> None:
         self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
         self.provinces = rules.of("metadata", "province")
+        self.nationals = rules.of("metadata", "national")
 
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
         pattern = self.f[name]
@@ -64,6 +68,8 @@ class MetadataReader:
         m = self._search("doc_number", text)
         if not m:
             return None
+        if m.group("order"):  # 政府令第179号, 国令第707号
+            return f"{m.group('order')}第{m.group('order_num')}号"
         return f"{m.group('prefix')}〔{m.group('year')}〕{m.group('num')}号"
 
     def date(self, text: str) -> tuple[dt.date, str] | None:
@@ -85,6 +91,26 @@ class MetadataReader:
             return None
         m = self._search("region", name)
         return m.group("region") if m else None
+
+    def national(self, issuer: str | None, doc_number: str | None) -> str | None:
+        """全国 for a policy of a national organ (国务院, 国家卫生健康委; 国发〔2021〕23号)."""
+        for rule in self.nationals:
+            for value, key in ((issuer, "issuer"), (doc_number, "doc_number")):
+                if value and rule.get("field") == key and rule.pattern.search(value, timeout=MATCH_TIMEOUT):
+                    return rule.get("region")
+        return None
+
+    def region_in_text(self, text: str) -> str | None:
+        """With no issuer or title: the place the text calls its own. The level comes from how it
+        speaks of itself (全县, 我区, 本市), the name from the places of that level it names before
+        an organ or 实际 (姚安县人民政府, 结合官渡区实际); the most frequent one."""
+        levels = Counter(m.group(1) for m in _SELF_LEVEL.finditer(text))
+        if not levels:
+            return None
+        level = levels.most_common(1)[0][0]
+        places = Counter(m.group("place") for m in self.f["region_in_text"].finditer(text, timeout=MATCH_TIMEOUT)
+                         if m.group("place").endswith(level))
+        return places.most_common(1)[0][0] if places else None
 
     def province_of_doc_number(self, doc_number: str | None) -> str | None:
         """豫政办〔2023〕4号 -> 河南省 (province-level governments only)."""
@@ -115,13 +141,14 @@ class MetadataReader:
         title, title_issuer = self._body_title(lines)
         meta.title = title or embedded or self._first_title_line(lines)
         if meta.title and (m := self._search("organ_title", meta.title, full=True)):
-            title_issuer, meta.title = title_issuer or m.group("organ"), m.group("title")
+            title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
         meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines) or self._page_issuer(lines))
         dated = self._issue_date(lines, text, outline)
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
-        meta.region = (self.region(meta.issuer) or self.region(meta.title) or self.region(meta.notice_title)
-                       or self.province_of_doc_number(meta.doc_number))
+        meta.region = (self.national(meta.issuer, meta.doc_number) or self.region(meta.issuer)
+                       or self.region(meta.title) or self.region(meta.notice_title)
+                       or self.province_of_doc_number(meta.doc_number) or self.region_in_text(text))
         meta.citations = self._citations(text[:outline.body_end], meta)
         meta.reference_year = self._reference_year(meta, text)
         return meta
@@ -140,11 +167,14 @@ class MetadataReader:
         return max(cited) if cited else None
 
     def _front_doc_number(self, lines: list[Line]) -> str | None:
+        """The doc number on a line of its own, or after a 文号/发文字号 label (a metadata line)."""
         for line in lines:
-            body = regex.sub(r"^(?:文号|发文字号|发文文号)\s*[：:]\s*", "", line.text)
-            body = body.strip("（）() ")
+            body = line.text.strip("（）() ")
             if self._search("doc_number", body, full=True):
                 return self.doc_number(body)
+            labelled = regex.search(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)", line.text)
+            if labelled and (m := self._search("doc_number", labelled.group(1))) and m.start() == 0:
+                return self.doc_number(labelled.group(1))
         return None
 
     def _notice(self, lines: list[Line]) -> tuple[str, str | None, str] | None:
@@ -180,12 +210,17 @@ class MetadataReader:
             if self.organ(t):
                 organ = t if collected else None
                 break
-            if _TITLE_BREAKERS.search(t) or len(t) > 60:
+            if _TITLE_BREAKERS.search(t) or len(t) > 60 or _NOTICE_END.search(t):
+                break
+            if collected and self.is_title_text(t) and self.is_title_text("".join(collected)):
+                collected = [t]  # a complete title above: the line below it repeats a part of it
                 break
             collected.insert(0, t)
             if len(collected) == 4:
                 break
         title = _unwrap("".join(collected))
+        if organ and title.startswith("关于"):  # 榆阳区人民政府 / 关于…的实施意见: the organ is the title's
+            title = organ + title
         return (title, organ) if title and self.is_title_text(title) else (None, None)
 
     def _body_title(self, lines: list[Line]) -> tuple[str | None, str | None]:
@@ -205,10 +240,18 @@ class MetadataReader:
         return None
 
     def _signature_issuer(self, lines: list[Line]) -> str | None:
-        for line, following in zip(lines, lines[1:]):
-            organ = self.organ(line.text.strip())
-            if organ and self._search("date", following.text.strip(), full=True):
-                return organ
+        """The organs signing above a date line; joint signers (one a line) joined with 、."""
+        for i in range(1, len(lines)):
+            if not self._search("date", lines[i].text.strip(), full=True):
+                continue
+            signers = []
+            for line in reversed(lines[:i]):
+                organ = self.organ(line.text.strip())
+                if not organ:
+                    break
+                signers.insert(0, organ)
+            if signers:
+                return "、".join(signers)
         return None
 
     def _page_issuer(self, lines: list[Line]) -> str | None:
