@@ -1,0 +1,28 @@
+"""Quality gate: the shared scorer on the shared gold sets, never below the pinned floors."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.quality import GOLD_SETS, README, SHARED, below_floor, field_scores, readme_with_scores
+from pipeline.run import extract
+
+pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(),
+                                reason="needs ../shared (gold sets and scorer) beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def results(seeds_out, tmp_path_factory):
+    corpus_out = tmp_path_factory.mktemp("corpus")
+    extract(GOLD_SETS["corpus"][0], corpus_out, quiet=True)
+    return {"seeds": field_scores(seeds_out, GOLD_SETS["seeds"][1]),
+            "corpus": field_scores(corpus_out, GOLD_SETS["corpus"][1])}
+
+
+@pytest.mark.parametrize("name", list(GOLD_SETS))
+def test_no_field_falls_below_its_floor(results, name):
+    assert below_floor(name, results[name]) == []
+
+
+def test_readme_score_table_is_generated(results):
+    readme = README.read_text(encoding="utf-8")
+    assert readme == readme_with_scores(readme, results), "run `python -m pipeline scores`"
