@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from pipeline.examples import EXAMPLE_YEAR, _deadlines, _targets
 from pipeline.extract.numbers import chinese_to_int, parse_number
 from pipeline.nlp import context
+from pipeline.process import process
 
 
 def targets(sentence: str, year: int = EXAMPLE_YEAR) -> list[str]:
@@ -139,3 +140,14 @@ def test_quotes_are_the_text_they_point_at(tables):
         assert texts[row.doc_id][row.start:row.end] == row.quote
     for row in tables["deadlines"].itertuples():
         assert texts[row.doc_id][row.start:row.end] == row.text
+
+
+def test_order_numbers_and_chinese_year_doc_numbers_give_a_reference_year_or_none():
+    """令 numbers have no year and 二○一二 years are Chinese digits: neither may fail the document."""
+    order = process("济宁市人民政府令第179号\n第一条 为加强管理，5月底前完成。\n".encode(), "a.txt", context())
+    assert order.document["status"] == "ok"
+    assert order.document["doc_number"] == "济宁市人民政府令第179号"
+    assert [d["date"] for d in order.tables["deadlines"]] == [None]  # no year anywhere: the date stays null
+    chinese = process("鲁政发〔二○一二〕12号\n第一条 为加强管理，5月底前完成。\n".encode(), "b.txt", context())
+    assert chinese.document["status"] == "ok"
+    assert [d["date"] for d in chinese.tables["deadlines"]] == [dt.date(2012, 5, 31)]

@@ -23,6 +23,12 @@ _SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
 _TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
 
 
+def _year_of(doc_number: regex.Match) -> int | None:
+    """The year of a matched doc number (二○一二 too); None for an order number (令第179号)."""
+    year = doc_number.group("year")
+    return int_of(year.replace("○", "〇")) if year else None
+
+
 def _unwrap(title: str) -> str:
     """A title wrapped whole in 《》 loses the marks; titles cited inside it keep theirs."""
     if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
@@ -159,11 +165,11 @@ class MetadataReader:
         text cites (a document implements what was issued before it)."""
         if meta.issue_date:
             return meta.issue_date.year
-        if meta.doc_number and (m := self._search("doc_number", meta.doc_number)):
-            return int(m.group("year"))
+        if meta.doc_number and (m := self._search("doc_number", meta.doc_number)) and _year_of(m):
+            return _year_of(m)
         if meta.title and (m := _TITLE_YEAR.search(meta.title)):
             return int(m.group(1))
-        cited = [int(m.group("year")) for m in self.f["doc_number"].finditer(text, timeout=MATCH_TIMEOUT)]
+        cited = [y for m in self.f["doc_number"].finditer(text, timeout=MATCH_TIMEOUT) if (y := _year_of(m))]
         return max(cited) if cited else None
 
     def _front_doc_number(self, lines: list[Line]) -> str | None:
