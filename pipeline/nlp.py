@@ -20,7 +20,7 @@ import os
 import pickle
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.extract.lexicon import Lexicon
-from pipeline.extract.responsibility import Responsibility
+from pipeline.extract.responsibility import Responsibility, merge_assignments
 from pipeline.extract.targets import TargetReader
 from pipeline.extract.timex import TimeReader
 from pipeline.rules import MATCH_TIMEOUT, RULES_DIR, Rules, any_of, load_rules
@@ -373,19 +373,6 @@ def assign_notes(measures, notes) -> dict[int, list]:
             covered[m.seq] = merge_assignments(covered.get(m.seq, []), note.assigned)
         previous_end = note.end
     return covered
-
-
-def merge_assignments(first: list, more: list) -> list:
-    """``first`` then the departments of ``more`` it does not name yet, as co-departments."""
-    if not first:
-        return list(more)
-    names = {a.name for a in first}
-    merged = list(first)
-    for a in more:
-        if a.name not in names:
-            names.add(a.name)
-            merged.append(replace(a, role="co", rank=len(merged) + 1))
-    return merged
 
 
 def _under_heading_holding(measure, offset: int) -> bool:

@@ -6,7 +6,7 @@ where no note covers a measure, inline wording assigns the departments.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import regex
 
 from pipeline.extract.lexicon import Lexicon
@@ -41,6 +41,17 @@ class Note:
     rule: str
     standalone: bool
     assigned: list[Assigned] = field(default_factory=list)
+
+
+def merge_assignments(first: list[Assigned], more: list[Assigned]) -> list[Assigned]:
+    """``first`` then each department of ``more`` not named yet (by name or place): the first
+    one named leads, every later one is a co-department, ranked in order."""
+    merged = list(first)
+    for a in more:
+        if any(a.name == b.name or (a.start < b.end and b.start < a.end) for b in merged):
+            continue
+        merged.append(replace(a, role=a.role if not merged else "co", rank=len(merged) + 1))
+    return merged
 
 
 def _split(pattern: regex.Pattern, text: str, offset: int) -> list[tuple[str, int]]:
@@ -175,12 +186,6 @@ class Responsibility:
                 if found:
                     matches.append((m.start(), rule, found))
         merged: list[Assigned] = []
-        taken: set[str] = set()
         for _, rule, found in sorted(matches, key=lambda x: x[0]):
-            for a in self._ranked(found, "inline", rule.id):
-                if a.name in taken or any(a.start < b.end and b.start < a.end for b in merged):
-                    continue
-                taken.add(a.name)
-                role = a.role if not merged else "co"
-                merged.append(Assigned(a.name, a.start, a.end, role, len(merged) + 1, a.source, a.rule))
+            merged = merge_assignments(merged, self._ranked(found, "inline", rule.id))
         return merged

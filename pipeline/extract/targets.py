@@ -45,7 +45,7 @@ class Target:
     start: int
     end: int
     rule: str
-    at: int = 0  # where the quantity itself starts
+    at: int  # where the quantity itself starts
 
 
 @lru_cache(maxsize=8192)
@@ -67,7 +67,8 @@ class TargetReader:
         self.timed_units = {n for r in units if r.get("needs_comparator") for n in r.get("names", [])}
         parts = dict(rules.parts.get("targets", {}))
         parts["unit"] = _alternation(n for r in units for n in r.get("names", []))
-        parts["count_unit"] = _alternation(n for r in units if r.get("count") for n in r.get("names", []))
+        self.count_units = {n for r in units if r.get("count") for n in r.get("names", [])}
+        parts["count_unit"] = _alternation(self.count_units)
         self.mentions = [(r, compile_pattern(r.get("template"), parts, r.file, r.id))
                          for r in rules.of("targets", "mention")]
         comparators = rules.of("targets", "comparator")
@@ -81,7 +82,6 @@ class TargetReader:
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
         adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
         self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
-        self.count_units = {n for r in units if r.get("count") for n in r.get("names", [])}
         self.excludes = [
             (r, *(compile_pattern(r.get(k), parts, r.file, r.id) if r.get(k) else None
                   for k in ("left", "right", "quantity")))
@@ -93,10 +93,9 @@ class TargetReader:
             _alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
         self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
         self.kept_ends = tuple(w for r in trim for w in r.get("kept_ends", []))
-        drops = [compile_pattern(d, parts, r.file, r.id) for r in trim for d in r.get("drop", [])]
-        self.drop = drops
+        self.drop = [compile_pattern(d, parts, r.file, r.id) for r in trim for d in r.get("drop", [])]
         lists = rules.of("targets", "enumeration")
-        self.respectively = _alternation(w for r in lists for w in r.get("markers", [])) or "(?!)"
+        self.respectively = regex.compile(_alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
         self.category = [compile_pattern(r.get("category"), parts, r.file, r.id) for r in lists if r.get("category")]
 
     # -- helpers ---------------------------------------------------------------
@@ -190,18 +189,14 @@ class TargetReader:
     def _indicator(self, clause: str, q_start: int, q_end: int, times: list[tuple[int, int]],
                    kept_ends: tuple[str, ...] = ()) -> str | None:
         """What the number measures: the clause without the quantity, comparators, time and scope words."""
-        chars = list(clause)
-        spans = list(times) + [m.span() for d in self.drop for m in d.finditer(clause, timeout=MATCH_TIMEOUT)]
+        spans = list(times) + self._dropped(clause)
         # an aside in brackets with numbers of its own is not part of this quantity's indicator
         spans += [m.span() for m in _NUMBERED_ASIDE.finditer(clause) if not m.start() <= q_start < m.end()]
         opening = clause.rfind("（", 0, q_start)
         if opening > clause.rfind("）", 0, q_start):  # the quantity sits in an aside: it starts there
             spans.append((0, opening + 1))
-        for s, e in spans:
-            for i in range(max(s, 0), min(e, len(chars))):
-                chars[i] = ""
-        left = self._trim(_after_last_quantity("".join(chars[:q_start])), kept_ends + self.kept_ends)
-        right = _before_next_quantity("".join(chars[q_end:])).lstrip("的")
+        left = self._trim(_after_last_quantity(_blanked(clause[:q_start], spans)), kept_ends + self.kept_ends)
+        right = _before_next_quantity(_blanked(clause[q_end:], spans, q_end)).lstrip("的")
         right = self._trim(right) if right else ""
         indicator = left + right
         return indicator or None
@@ -234,14 +229,13 @@ class TargetReader:
         groups: dict[int, list[int]] = {}
         for i, t in enumerate(found):
             c_start = self._bounds(text, t.at, t.at, _CLAUSE_END, 0, len(text))[0]
-            m = None
-            for m in regex.finditer(self.respectively, text[c_start:t.at]):
-                pass
-            if m is not None:
-                groups.setdefault(c_start + m.start(), []).append(i)
+            markers = list(self.respectively.finditer(text[c_start:t.at]))
+            if markers:  # the last 分别 before the quantity
+                groups.setdefault(c_start + markers[-1].start(), []).append(i)
         for at, members in groups.items():
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
-            subject = self._masked(text, c_start, at, times)
+            clause = text[c_start:at]
+            subject = _blanked(clause, [(t.start - c_start, t.end - c_start) for t in times] + self._dropped(clause))
             items = [p for p in _LIST_SEP.split(subject) if p]
             if len(items) != len(members) or len(items) < 2:
                 continue
@@ -250,7 +244,8 @@ class TargetReader:
                 items[-1], tail = items[-1].split("等", 1)
                 for category in self.category:
                     tail = category.sub("", tail, count=1)
-            verb = regex.sub(rf"^(?:{self.respectively})", "", text[at:found[members[0]].at])
+            verb = text[at:found[members[0]].at]
+            verb = verb[self.respectively.match(verb).end():]
             for item, i in zip(items, members):
                 tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
                 subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
@@ -258,15 +253,9 @@ class TargetReader:
                 out[i] = replace(found[i], indicator=indicator or found[i].indicator)
         return out
 
-    def _masked(self, text: str, start: int, end: int, times: list[TimeExpression]) -> str:
-        """``text[start:end]`` without time expressions and dropped phrases (baselines)."""
-        chars = list(text[start:end])
-        spans = [(t.start - start, t.end - start) for t in times if t.start < end and t.end > start]
-        spans += [m.span() for d in self.drop for m in d.finditer(text[start:end], timeout=MATCH_TIMEOUT)]
-        for s, e in spans:
-            for i in range(max(s, 0), min(e, len(chars))):
-                chars[i] = ""
-        return "".join(chars)
+    def _dropped(self, phrase: str) -> list[tuple[int, int]]:
+        """Spans of ``phrase`` that no indicator keeps (baselines: 比2015年)."""
+        return [m.span() for d in self.drop for m in d.finditer(phrase, timeout=MATCH_TIMEOUT)]
 
     def _complete(self, text: str, found: list[Target]) -> list[Target]:
         """Indicators that lost their measured thing to the sentence: an elided one (郑州市分担率
@@ -364,3 +353,12 @@ def _before_next_quantity(right: str) -> str:
         if _DIGIT.search(pieces[i]):
             return "、".join(pieces[:i])
     return right
+
+
+def _blanked(phrase: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
+    """``phrase`` without the characters of ``spans`` (offsets relative to ``offset`` before it)."""
+    keep = [True] * len(phrase)
+    for s, e in spans:
+        for i in range(max(s - offset, 0), min(e - offset, len(phrase))):
+            keep[i] = False
+    return "".join(c for c, k in zip(phrase, keep) if k)

@@ -49,8 +49,13 @@ class TimeExpression:
         if self.kind in ("deadline", "start"):
             return self.date.isoformat() if self.date else "?"
         if self.kind == "period":
-            return f"{self.start_date.isoformat()}/{self.end_date.isoformat() if self.end_date else '?'}"
+            return f"{self.start_date.isoformat()}/{self.end_date.isoformat()}"
         return self.every or self.duration
+
+
+def _year(groups: dict[str, str], key: str, default: int | None) -> int | None:
+    """The year a group states, else ``default`` (the document's reference year)."""
+    return int(groups[key]) if key in groups else default
 
 
 def _last_day(year: int, month: int) -> dt.date:
@@ -82,7 +87,7 @@ class TimeReader:
 
     def _deadline(self, g: dict[str, str], year: int | None) -> dt.date | None:
         """Last day of the stated year, half, quarter, month or day (None without a year)."""
-        y = int(g["y"]) if "y" in g else year
+        y = _year(g, "y", year)
         if y is None:
             return None
         if "d" in g and "m" in g:
@@ -95,17 +100,15 @@ class TimeReader:
             return dt.date(y, 6, 30)
         return dt.date(y, 12, 31)
 
-    def _period(self, g: dict[str, str], year: int | None) -> tuple[dt.date, dt.date | None] | None:
+    def _period(self, g: dict[str, str], year: int | None) -> tuple[dt.date, dt.date] | None:
         if "name" in g:
             first, last = self.periods[g["name"]]
             return dt.date(first, 1, 1), dt.date(last, 12, 31)
-        y1 = int(g["y1"]) if "y1" in g else year
+        y1 = _year(g, "y1", year)
         if y1 is None:
             return None
         begin = dt.date(y1, int(g.get("m1", 1)), int(g.get("d1", 1)))
-        if g.get("open"):
-            return begin, None
-        y2 = int(g["y2"]) if "y2" in g else y1
+        y2 = _year(g, "y2", y1)
         m2 = int(g["m2"]) if "m2" in g else (int(g["m1"]) if "d2" in g and "m1" in g else None)
         if m2 is None:
             end = dt.date(y2, 12, 31)
@@ -124,11 +127,8 @@ class TimeReader:
             if kind == "start":
                 if rule.get("on_issue"):  # 自印发之日起: the day the document is issued
                     return TimeExpression(**base, date=issued)
-                if "m" not in g:  # 自2024年起
-                    y = int(g["y"]) if "y" in g else year
-                    return TimeExpression(**base, date=dt.date(y, 1, 1) if y else None)
-                y = int(g["y"]) if "y" in g else year
-                return TimeExpression(**base, date=dt.date(y, int(g["m"]), int(g.get("d", 1))) if y else None)
+                y = _year(g, "y", year)  # 自2024年起 starts on 1 January
+                return TimeExpression(**base, date=dt.date(y, int(g.get("m", 1)), int(g.get("d", 1))) if y else None)
             if kind == "period":
                 dates = self._period(g, year)
                 return TimeExpression(**base, start_date=dates[0], end_date=dates[1]) if dates else None
@@ -148,7 +148,7 @@ class TimeReader:
             return False
         if expression.kind == "deadline" and expression.date:
             return expression.date.year < year
-        if expression.kind == "period" and expression.end_date:
+        if expression.kind == "period":
             return expression.end_date.year < year
         return False
 
