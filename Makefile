@@ -7,7 +7,7 @@ OUT ?= outputs
 
 BENCH_MB ?= 50
 
-.PHONY: extract test rules-check setup bench review clean
+.PHONY: extract test rules-check setup bench review clean web-score
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ review: extract
 
 bench: $(VENV)/.installed
 	$(PY) -m pipeline bench --mb $(BENCH_MB)
+
+# body vs chrome on ../shared/web, side by side with trafilatura in the same run
+web-score: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[web-peer]'
+	rm -rf $(OUT)/.web-score && $(PY) -m pipeline extract ../shared/web/pages $(OUT)/.web-score --quiet
+	$(PY) ../shared/eval/score_web.py --outputs $(OUT)/.web-score --segments ../shared/web/segments.json \
+		--pages ../shared/web/pages --peer trafilatura
 
 clean:
 	rm -rf $(VENV) $(OUT)/*.parquet

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from pipeline.ingest.clean import clean
+from pipeline.ingest.fields import FieldLabels
+from pipeline.ingest.html import ChromeNames
 from pipeline.ingest.normalise import apply_replace_rule
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
@@ -88,10 +90,10 @@ def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
 
 # (file, kind) -> how to compute an example's output
 _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
-    ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
-    ("noise", "line"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
-    ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules).text,
-    ("noise", "html_drop"): lambda r, t, c: _matches(r, t),
+    ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
+    ("noise", "line"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
+    ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
+    ("noise", "html_chrome"): lambda r, t, c: ChromeNames([r]).names_chrome(t),
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
     ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
@@ -108,6 +110,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("responsibility", "assignment"): lambda r, t, c: _assigned(c.responsibility.inline_by(r.id, t)),
     ("metadata", "field"): _metadata,
     ("metadata", "province"): lambda r, t, c: c.metadata.province_of_doc_number(t) or "",
+    ("metadata", "page_field"): lambda r, t, c: ("=".join((s[0], s[2])) if (s := FieldLabels([r]).split(t)) else ""),
     ("metadata", "national"): lambda r, t, c: (r.get("region") if r.pattern.search(t, timeout=MATCH_TIMEOUT) else ""),
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,

@@ -237,7 +237,7 @@ class StructureComponent(PolicyComponent):
         notes = ctx.responsibility.find_notes(text)
         note_lines = {text[n.start:n.end] for n in notes if n.standalone}
         outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines)
-        meta = ctx.metadata.read(text, outline)
+        meta = ctx.metadata.read(text, outline, doc.user_data.get("page_fields", ()))
         doc.user_data["metadata"] = meta
         doc.user_data["outline"] = outline
         doc.user_data["notes"] = notes

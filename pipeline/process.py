@@ -55,10 +55,11 @@ def _timed(timings: dict[str, float] | None, stage: str):
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - began
 
 
-def _run_nlp(ctx: Context, text: str, timings: dict[str, float] | None) -> Doc:
+def _run_nlp(ctx: Context, text: str, page_fields: tuple, timings: dict[str, float] | None) -> Doc:
     """The spaCy pipeline, timing the tokenizer and each component when asked."""
     with _timed(timings, "tokenize"):
         doc = ctx.nlp.make_doc(text)
+    doc.user_data["page_fields"] = page_fields
     for name, component in ctx.nlp.pipeline:
         with _timed(timings, name):
             doc = component(doc)
@@ -77,10 +78,10 @@ def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float
         return failed(raw, source_path, str(exc))
     try:
         with _timed(timings, "clean"):
-            cleaned = clean(MappedText.from_raw(decoded.text), ctx.rules)
+            cleaned, text_fields = clean(MappedText.from_raw(decoded.text), ctx.rules)
         with _timed(timings, "normalise"):
             text = normalise(cleaned, ctx.rules)
-        doc = _run_nlp(ctx, text.text, timings)
+        doc = _run_nlp(ctx, text.text, decoded.fields + text_fields, timings)
         with _timed(timings, "rows"):
             return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
     except TimeoutError:
@@ -102,6 +103,7 @@ def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: st
         "issuer": meta.issuer, "doc_number": meta.doc_number, "region": meta.region,
         "issue_date": meta.issue_date, "issue_date_precision": meta.issue_date_precision,
         "n_chars": len(text.text), "text": text.text,
+        "page_fields": [{"field": f.field, "label": f.label, "value": f.value} for f in doc.user_data["page_fields"]],
         "offset_map": [{"norm": n, "raw": r} for n, r in text.segments()],
     })
     measure_ids = {}

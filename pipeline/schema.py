@@ -11,6 +11,7 @@ from functools import lru_cache
 import pyarrow as pa
 
 _OFFSET_RUN = pa.struct([("norm", pa.int32()), ("raw", pa.int32())])
+_PAGE_FIELD = pa.struct([("field", pa.string()), ("label", pa.string()), ("value", pa.string())])
 
 # table -> [(column, type, meaning)]
 TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
@@ -31,6 +32,8 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("issue_date_precision", pa.string(), "day, month, year or null"),
         ("n_chars", pa.int32(), "length of text"),
         ("text", pa.string(), "the normalised text all offsets refer to"),
+        ("page_fields", pa.list_(_PAGE_FIELD),
+         "a web page's own metadata box (索引号, 发文机关, 成文日期, 实施日期 …): field, label as written, value"),
         ("duplicate_of", pa.string(), "source_path of an earlier file with identical bytes (its rows stand for both)"),
         ("offset_map", pa.list_(_OFFSET_RUN),
          "runs mapping text offsets to raw (decoded) offsets: raw = run.raw + (i - run.norm) for the last run with run.norm <= i"),

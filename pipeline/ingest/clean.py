@@ -2,13 +2,22 @@
 
 Patterns are matched on a simplified view of the text (t2s keeps positions), so
 one simplified pattern catches both scripts; the text itself keeps its script
-until the normalise stage.
+until the normalise stage. In order: inline rules; metadata lines (read into
+fields, then removed); line and tail rules; a summary repeating the opening; the
+lines before the document's head (``pipeline.ingest.head``).
 """
 from __future__ import annotations
 
+import regex
+
+from pipeline.ingest.fields import FieldLabels, PageField
+from pipeline.ingest.head import HeadFinder, repeated_opening_edits
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
 from pipeline.rules import MATCH_TIMEOUT, Rules, any_of
+
+_SPACING = regex.compile(r"[ \t\u3000\xa0]+")
+_FIELD_LINE = 160  # a metadata line is at most this long
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -33,7 +42,9 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
     tails = {}
     for i, (start, end) in enumerate(lines):
         stop = end - 1 if view.endswith("\n", start, end) else end
-        if any_line and any_line.match(view, start, stop, timeout=MATCH_TIMEOUT):
+        collapsed = _SPACING.sub("", view[start:stop])  # letter-spaced labels: 索 引 号
+        if any_line and (any_line.match(view, start, stop, timeout=MATCH_TIMEOUT)
+                         or any_line.match(collapsed, timeout=MATCH_TIMEOUT)):
             matched.add(i)
         if any_tail and any_tail.match(view, start, stop, timeout=MATCH_TIMEOUT):
             tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop, timeout=MATCH_TIMEOUT))
@@ -67,13 +78,39 @@ def _apply(view: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def clean(text: MappedText, rules: Rules) -> MappedText:
-    """Apply inline noise rules, then delete noise lines and chrome tails."""
+def _field_line_edits(view: str, labels: FieldLabels) -> tuple[list[tuple[int, int, str]], list[PageField]]:
+    """Metadata lines (发文机关：X, 索 引 号 …, 【发布部门】X【发文字号】Y): read, then deleted. A
+    line goes when it holds two fields, stands next to another metadata line, or its field
+    is one a body sentence never starts with (all but title and category)."""
+    lines = _lines(view)
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    for i, (start, end) in enumerate(lines):
+        line = view[start:end].strip()
+        if line and len(line) <= _FIELD_LINE and (fields := labels.fields(line)):
+            found[i] = fields
+    edits, fields = [], []
+    for i, line_fields in found.items():
+        neighbours = (i - 1 in found or i + 1 in found)
+        if len(line_fields) >= 2 or neighbours or line_fields[0][0] in labels.alone:
+            edits.append((*lines[i], ""))
+            fields += [PageField(*f) for f in line_fields if f[2]]
+    return edits, fields
+
+
+def clean(text: MappedText, rules: Rules) -> tuple[MappedText, tuple[PageField, ...]]:
+    """Apply inline noise rules, read and delete metadata lines, delete noise lines, chrome
+    tails, a repeated opening and the lines before the head; also return the fields read."""
     view = to_simplified(text.text)
     for rule in rules.of("noise", "inline"):
         edits = replace_edits(rule, view)
         if edits:
             text = text.edit(edits)
             view = _apply(view, edits)
-    edits = _noise_line_edits(view, rules)
-    return text.edit(edits) if edits else text
+    edits, fields = _field_line_edits(view, FieldLabels(rules.of("metadata", "page_field")))
+    head = HeadFinder(rules)
+    for step in (lambda v: edits, lambda v: _noise_line_edits(v, rules), repeated_opening_edits, head.edits):
+        found = step(view)
+        if found:
+            text = text.edit(found)
+            view = _apply(view, found)
+    return text, tuple(fields)

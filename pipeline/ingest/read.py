@@ -18,6 +18,7 @@ class ReadError(ValueError):
 class Decoded:
     text: str
     encoding: str
+    fields: tuple = ()  # (PageField, …) a web page's own metadata box declares
 
 
 _SIGNATURES: list[tuple[bytes, str]] = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import regex
 
 from pipeline.extract.numbers import int_of
+from pipeline.ingest.normalise import to_simplified
 from pipeline.rules import MATCH_TIMEOUT, Rules
 from pipeline.structure.lines import Line, split_lines
 from pipeline.structure.outline import Outline
@@ -21,6 +22,19 @@ _ANGLE = regex.compile(r"[《》〈〉<>]")
 _NOTICE_END = regex.compile(r"的(?:通知|通报)$")
 _SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
 _TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
+
+
+_ORGAN_LIST = regex.compile(r"\s*[,，、;；\s]\s*")
+_PAGE_DATE = regex.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def page_date(value: str) -> dt.date | None:
+    """A date as metadata boxes write it: 2024-07-26, 2024/7/26, 2024年07月26日."""
+    m = _PAGE_DATE.search(value)
+    try:
+        return dt.date(*(int(g) for g in m.groups())) if m else None
+    except ValueError:
+        return None
 
 
 def _year_of(doc_number: regex.Match) -> int | None:
@@ -134,7 +148,10 @@ class MetadataReader:
         return bool(self._search("title_suffix", text))
 
     # -- document -------------------------------------------------------------
-    def read(self, text: str, outline: Outline) -> Metadata:
+    def read(self, text: str, outline: Outline, page_fields: tuple = ()) -> Metadata:
+        """Metadata of a document; ``page_fields`` (a web page's own metadata box) take precedence
+        over what the text suggests for issuer, doc number and 成文日期, and for a title the page's
+        title does not contain."""
         front_end = outline.body_start if outline.items else len(text)
         lines = split_lines(text[:front_end])
         meta = Metadata()
@@ -152,12 +169,26 @@ class MetadataReader:
         dated = self._issue_date(lines, text, outline)
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
+        self._apply_page_fields(meta, page_fields)
         meta.region = (self.national(meta.issuer, meta.doc_number) or self.region(meta.issuer)
                        or self.region(meta.title) or self.region(meta.notice_title)
                        or self.province_of_doc_number(meta.doc_number) or self.region_in_text(text))
         meta.citations = self._citations(text[:outline.body_end], meta)
         meta.reference_year = self._reference_year(meta, text)
         return meta
+
+    def _apply_page_fields(self, meta: Metadata, page_fields: tuple) -> None:
+        page = {}
+        for f in page_fields:  # the box first, then head meta tags and the heading
+            page.setdefault(f.field, to_simplified(f.value))
+        if page.get("doc_number") and (number := self.doc_number(page["doc_number"])):
+            meta.doc_number = number
+        if page.get("issuer") or (page.get("publisher") and not meta.issuer):
+            meta.issuer = "、".join(p for p in _ORGAN_LIST.split(page.get("issuer") or page["publisher"]) if p)
+        if page.get("issue_date") and (dated := page_date(page["issue_date"])):
+            meta.issue_date, meta.issue_date_precision = dated, "day"
+        if page.get("title") and (not meta.title or meta.title not in page["title"]):
+            meta.title = page["title"]  # unless the text's own title is the page's, or its policy's
 
     def _reference_year(self, meta: Metadata, text: str) -> int | None:
         """The year a date without one belongs to: the issue date's, else the doc number's, else the
