@@ -1,4 +1,5 @@
-"""Questions analysts ask of the tables — answered with pandas and with DuckDB.
+"""Questions analysts ask of the tables — answered with pandas and with DuckDB; the last one
+follows a policy chain: which documents adopted a document's measures, with which targets.
 
     .venv/bin/python examples/analyst_questions.py [OUTPUT_DIR]     (default: outputs)
 
@@ -45,6 +46,43 @@ def targets_by_region(output_dir: Path) -> pd.DataFrame:
     """).df()
 
 
+def adoption(tables: dict[str, pd.DataFrame], doc_id: str) -> pd.DataFrame:
+    """pandas: for every measure of one document, which documents adopted it (links), and with
+    which targets and deadlines there and here."""
+    links, measures, docs = tables["links"], tables["measures"], tables["documents"]
+    either = pd.concat([
+        links[["doc_id", "measure_id", "other_doc_id", "other_measure_id", "relation", "score"]],
+        links.rename(columns={"doc_id": "other_doc_id", "measure_id": "other_measure_id",
+                              "other_doc_id": "doc_id", "other_measure_id": "measure_id"})[
+            ["doc_id", "measure_id", "other_doc_id", "other_measure_id", "relation", "score"]],
+    ]).query("doc_id == @doc_id")
+    targets = (tables["targets"].assign(target=lambda t: t.comparator + t.value.map("{:g}".format) + t.unit.fillna(""))
+               .groupby("measure_id").target.agg(" ".join))
+    years = tables["deadlines"].dropna(subset=["date"]).groupby("measure_id").date.agg(lambda d: d.max().year)
+    heads = measures.set_index("measure_id").text.str.slice(0, 18)
+    order = measures.set_index("measure_id").seq
+    titles = docs.set_index("doc_id").title
+    return pd.DataFrame({
+        "seq": either.measure_id.map(order).values,
+        "measure": either.measure_id.map(heads).values,
+        "targets_here": either.measure_id.map(targets).fillna("").values,
+        "adopted_by": either.other_doc_id.map(titles).str.slice(0, 16).values,
+        "as": either.other_measure_id.map(heads).values,
+        "targets_there": either.other_measure_id.map(targets).fillna("").values,
+        "due_there": either.other_measure_id.map(years).astype("Int64").values,
+        "relation": either.relation.values, "score": either.score.round(2).values,
+    }).sort_values(["seq", "score"], ascending=[True, False])
+
+
+def most_adopted(tables: dict[str, pd.DataFrame]) -> str | None:
+    """The document others cite and link to most (else the one with most links)."""
+    links = tables["links"]
+    if links.empty:
+        return None
+    cited = links.query("basis == 'cites'").other_doc_id
+    return (cited if len(cited) else pd.concat([links.doc_id, links.other_doc_id])).value_counts().index[0]
+
+
 def main(output_dir: Path) -> int:
     tables = pipeline.load(output_dir)
     with pd.option_context("display.width", 160, "display.max_columns", 10, "display.max_colwidth", 40):
@@ -53,7 +91,12 @@ def main(output_dir: Path) -> int:
         print("Which targets fall due in 2025?")
         print(targets_due(output_dir, 2025).head(20).to_string(index=False), end="\n\n")
         print("How do targets compare across regions?")
-        print(targets_by_region(output_dir).to_string(index=False))
+        print(targets_by_region(output_dir).to_string(index=False), end="\n\n")
+        reference = most_adopted(tables)
+        if reference:
+            title = tables["documents"].set_index("doc_id").title.get(reference)
+            print(f"Which documents adopted the measures of {title}, with which targets?")
+            print(adoption(tables, reference).head(30).to_string(index=False))
     return 0
 
 

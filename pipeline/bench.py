@@ -1,8 +1,9 @@
 """Benchmark: build a corpus from the seeds and run the real CLI on it.
 
 Reports MB/s per core, documents/s and peak memory (PSS of the whole process tree)
-for one job and for all cores, and
-the time per stage from one profiled in-process run; saves them to ``bench.json``.
+for one job and for all cores, the time per stage from one profiled in-process run,
+and the link stage's time on a tenth of the documents and on all of them; saves them
+to ``bench.json``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline.ingest.normalise import to_simplified
 from pipeline.nlp import context
@@ -106,6 +111,30 @@ def stage_times(corpus: Path, sample_mb: float = 5) -> dict[str, float]:
     return {"sample_mb": round(done / 2**20, 2), **{k: round(v, 3) for k, v in timings.items()}}
 
 
+def link_scaling(out: Path, work: Path) -> dict:
+    """Seconds of the link stage on a tenth of the run's documents and on all of them (same
+    process, same tables): the stage should grow near-linearly, 10x documents <= 15x time."""
+    from pipeline.link.stage import link_tables
+
+    names = ("documents", "measures", "citations")
+    ids = sorted(pq.read_table(out / "documents.parquet", columns=["doc_id"]).column("doc_id").to_pylist())
+    tenth = work / "links-tenth"
+    tenth.mkdir(parents=True, exist_ok=True)
+    keep = pa.array(ids[: max(1, len(ids) // 10)], type=pa.string())
+    for name in names:
+        table = pq.read_table(out / f"{name}.parquet")
+        pq.write_table(table.filter(pc.is_in(table.column("doc_id"), value_set=keep)), tenth / f"{name}.parquet")
+    result = {}
+    for label, folder in (("tenth", tenth), ("all", out)):
+        began = time.perf_counter()
+        links = link_tables({name: folder / f"{name}.parquet" for name in names})["links"].num_rows
+        result[label] = {"documents": len(keep) if label == "tenth" else len(ids), "links": links,
+                         "seconds": round(time.perf_counter() - began, 2)}
+    result["time_ratio"] = round(result["all"]["seconds"] / max(result["tenth"]["seconds"], 1e-9), 1)
+    result["document_ratio"] = round(result["all"]["documents"] / result["tenth"]["documents"], 1)
+    return result
+
+
 def main(megabytes: float, work: Path, report: Path) -> dict:
     corpus = work / "corpus"
     if corpus.exists():
@@ -123,6 +152,7 @@ def main(megabytes: float, work: Path, report: Path) -> dict:
         "input_mb": round(mb, 1), "files": files, "runs": runs,
         "speedup": round(runs[0]["seconds"] / runs[-1]["seconds"], 2),
         "stages_seconds": stage_times(corpus),
+        "link_stage": link_scaling(work / "out-1", work),
     }
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -139,4 +169,8 @@ def render(result: dict) -> str:
     stages = result["stages_seconds"]
     lines.append(f"  stages over {stages['sample_mb']} MB: " + ", ".join(
         f"{k} {v}s" for k, v in stages.items() if k != "sample_mb"))
+    link = result["link_stage"]
+    lines.append(f"  link stage: {link['tenth']['documents']} documents {link['tenth']['seconds']} s "
+                 f"({link['tenth']['links']} links), {link['all']['documents']} documents {link['all']['seconds']} s "
+                 f"({link['all']['links']} links): {link['document_ratio']}x documents, {link['time_ratio']}x time")
     return "\n".join(lines)

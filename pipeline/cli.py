@@ -73,12 +73,12 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 
 def _scores(args: argparse.Namespace) -> int:
-    from pipeline.quality import below_floor, scores_table, update_readme, web_below_floor
+    from pipeline.quality import GOLD_SETS, below_floor, link_below_floor, scores_table, update_readme, web_below_floor
 
     results = update_readme()
     print(scores_table(results))
-    problems = [p for name, scores in results.items() if name != "web" for p in below_floor(name, scores)]
-    problems += web_below_floor(results["web"])
+    problems = [p for name in GOLD_SETS for p in below_floor(name, results[name])]
+    problems += web_below_floor(results["web"]) + link_below_floor(results["links"])
     for problem in problems:
         print(f"below floor: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -134,5 +134,5 @@ def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: st
         rows.tables["deadlines"].append({"doc_id": doc_id, "deadline_id": f"{doc_id}-d{n:03d}",
                                          "measure_id": measure_ids.get(t["measure_seq"]), **t})
     for c in rows_of(doc, "citations"):
-        rows.tables["citations"].append({"doc_id": doc_id, **c})
+        rows.tables["citations"].append({"doc_id": doc_id, "measure_id": measure_ids.get(c.pop("measure_seq")), **c})
     return rows

@@ -8,7 +8,9 @@ README table is out of date.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import tempfile
 from pathlib import Path
@@ -35,6 +37,9 @@ FLOORS = {
 WEB_PAGES, WEB_SEGMENTS = SHARED / "web" / "pages", SHARED / "web" / "segments.json"
 # body segments kept (recall) and chrome segments gone (precision) on the web pages (issue #12)
 WEB_FLOORS = {"p": 0.97, "r": 0.99, "f1": 0.97}
+LINK_PAIRS = SHARED / "gold" / "links" / "000_001_pairs.json"
+# measure pairs of seeds 000 and 001 that implement the same provision (issue #16), on the seeds' run
+LINK_FLOORS = {"p": 0.85, "r": 0.85, "f1": 0.85}
 FIELDS = ("measures", "lead", "co", "targets", "comparator", "deadline_year", "deadlines", "indicator",
           "title", "region", "noise")
 
@@ -51,6 +56,19 @@ def web_scores(outputs: Path) -> dict[str, float]:
     scorer = _scorer("score_web")
     result = scorer.tally(scorer.pipeline_texts(outputs), json.loads(WEB_SEGMENTS.read_text(encoding="utf-8")))
     return {k: result[k] for k in ("p", "r", "f1")}
+
+
+def link_scores(outputs: Path) -> dict[str, float]:
+    """Precision, recall and F1 of the links table on the gold pairs, as score_links.py counts them."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _scorer("score_links").main(["--outputs", str(outputs), "--pairs", str(LINK_PAIRS), "--json"])
+    pairs = json.loads(out.getvalue())["pairs"]
+    return {k: pairs[k] for k in ("p", "r", "f1")}
+
+
+def link_below_floor(scores: dict[str, float]) -> list[str]:
+    return [f"links {k}: {scores[k]:.3f} < floor {floor:.2f}" for k, floor in LINK_FLOORS.items() if scores[k] < floor]
 
 
 def web_below_floor(scores: dict[str, float]) -> list[str]:
@@ -76,18 +94,20 @@ def below_floor(name: str, scores: dict[str, float]) -> list[str]:
 
 
 def scores_table(results: dict[str, dict[str, float]]) -> str:
-    web = results.get("web")
-    results = {k: v for k, v in results.items() if k != "web"}
+    web, links = results.get("web"), results.get("links")
+    results = {k: v for k, v in results.items() if k in GOLD_SETS}
     lines = ["| field | " + " | ".join(f"{name} gold" for name in results) + " | floor (seeds / corpus) |",
              "|---|" + "---|" * len(results) + "---|"]
     for field in FIELDS:
         cells = " | ".join(f"{scores[field]:.3f}" for scores in results.values())
         floors = " / ".join(f"{FLOORS[name][field]:.2f}" for name in results)
         lines.append(f"| {field} | {cells} | {floors} |")
-    if web:
-        lines += ["", "| web pages (`score_web.py`) | precision | recall | F1 |", "|---|---|---|---|",
-                  "| pipeline | " + " | ".join(f"{web[k]:.3f}" for k in ("p", "r", "f1")) + " |",
-                  "| floor | " + " | ".join(f"{WEB_FLOORS[k]:.2f}" for k in ("p", "r", "f1")) + " |"]
+    lines += ["", "| | precision | recall | F1 | floor (P / R / F1) |", "|---|---|---|---|---|"]
+    for name, scores, floors in (("web pages (`score_web.py`)", web, WEB_FLOORS),
+                                 ("links, seeds 000–001 (`score_links.py`)", links, LINK_FLOORS)):
+        if scores:
+            lines.append(f"| {name} | " + " | ".join(f"{scores[k]:.3f}" for k in ("p", "r", "f1")) + " | "
+                         + " / ".join(f"{floors[k]:.2f}" for k in ("p", "r", "f1")) + " |")
     return "\n".join([START, *lines, END])
 
 
@@ -106,6 +126,7 @@ def score_all(work: Path) -> dict[str, dict[str, float]]:
         out = work / name
         extract(inputs, out, quiet=True)
         results[name] = field_scores(out, gold)
+    results["links"] = link_scores(work / "seeds")
     extract(WEB_PAGES, work / "web", quiet=True)
     results["web"] = web_scores(work / "web")
     return results

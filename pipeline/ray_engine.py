@@ -4,6 +4,7 @@ Ray Data reads the files (``read_binary_files``), runs ``process`` in actors tha
 load the rules and spaCy once each (``map_batches``), and streams the rows back in
 input order; the same streaming, atomic writer as a local run writes them as they
 arrive, so the tables are identical to the process-pool run's, one file per table.
+The link stage's document pairs then run as a second stage of Ray tasks.
 
 Point it at a cluster with ``RAY_ADDRESS=ray://head:10001`` (or ``--ray-address``);
 without one, Ray starts on this machine. Install with ``pip install .[ray]``.
@@ -15,6 +16,7 @@ import pickle
 import time
 from pathlib import Path
 
+from pipeline.link.stage import link_tables
 from pipeline.nlp import context
 from pipeline.process import Rows, process
 from pipeline.run import RunOutput, Summary, list_inputs, run_version
@@ -57,10 +59,25 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
             output = RunOutput(writers)
             for rows in in_input_order(results.iter_rows(), [p.relative_to(input_dir).as_posix() for p in paths]):
                 output.add(Rows(pickle.loads(rows)))
-            writers.commit()
+            writers.commit(lambda tables: link_tables(tables, mapper=ray_map))
     finally:
         ray.shutdown()
     return output.summary(began)
+
+
+def _map_chunk(function, jobs: list[tuple]) -> list:
+    return [function(job) for job in jobs]
+
+
+def ray_map(function, jobs, chunk: int = 64) -> list:
+    """``map`` as a second Ray stage: chunks of jobs (the link stage's document pairs) as Ray
+    tasks, results in order."""
+    import ray
+
+    remote = ray.remote(_map_chunk)
+    jobs = list(jobs)
+    futures = [remote.remote(function, jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
+    return [rows for done in ray.get(futures) for rows in done]
 
 
 def in_input_order(results, sources: list[str]):

@@ -4,12 +4,15 @@
 with every document's status and counts and charts of the corpus, and one page per
 document with its normalised text, extracted spans highlighted by kind, the row
 behind each span on hover or click, and a side panel of measures with their lead
-department. No server and no network are needed to open it.
+department and their linked measures in other documents (the shared passage marked
+on both sides); the index shows the run's citation graph. No server and no network
+are needed to open it.
 """
 from __future__ import annotations
 
 import html
 import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -34,6 +37,7 @@ mark.target{background:#ffd54f}mark.deadline{background:#80deea}mark.dept{backgr
 .legend span{padding:0 .4rem;margin-right:.4rem;border-radius:3px}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}
 .failed{color:#b71c1c}
+.links li{margin-bottom:.4rem}mark.shared{background:#f8bbd0}
 """
 _SCRIPT = """
 document.addEventListener('click', e => {
@@ -112,6 +116,34 @@ def _page(title: str, body: str) -> str:
             f"<style>{_STYLE}</style></head><body>{body}<script>{_SCRIPT}</script></body></html>")
 
 
+def _linked(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
+    """Each measure's linked measures in other documents, the shared passage marked on both sides."""
+    links, measures, docs = tables["links"], tables["measures"], tables["documents"]
+    text_of = dict(zip(docs.doc_id, docs.text))
+    title_of = dict(zip(docs.doc_id, docs.title.fillna(docs.source_path)))
+    by_id = measures.set_index("measure_id")
+    mine = pd.concat([
+        links[links.doc_id == doc["doc_id"]],
+        links[links.other_doc_id == doc["doc_id"]].rename(columns={
+            "doc_id": "other_doc_id", "other_doc_id": "doc_id", "measure_id": "other_measure_id",
+            "other_measure_id": "measure_id", "start": "other_start", "end": "other_end",
+            "other_start": "start", "other_end": "end"}),
+    ])
+    if mine.empty:
+        return ""
+    items = []
+    for row in mine.sort_values(["measure_id", "score"], ascending=[True, False]).itertuples():
+        here, there = by_id.loc[row.measure_id], by_id.loc[row.other_measure_id]
+        ours = html.escape(text_of[row.doc_id][row.start:row.end])
+        theirs = html.escape(text_of[row.other_doc_id][row.other_start:row.other_end])
+        items.append(
+            f'<li><a href="#m{here.seq}">{html.escape(here.label)}</a> ↔ '
+            f'<a href="doc-{row.other_doc_id}.html#m{there.seq}">{html.escape(str(title_of[row.other_doc_id])[:20])} '
+            f"{html.escape(there.label)}</a> <i>{row.relation} {row.score:.2f}, {row.basis}</i><br>"
+            f'<mark class="shared">{ours[:80]}</mark><br>↔ <mark class="shared">{theirs[:80]}</mark></li>')
+    return f'<h3>Linked measures ({len(mine)})</h3><ol class="links">{"".join(items)}</ol>'
+
+
 def document_page(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
     measures = tables["measures"][tables["measures"].doc_id == doc["doc_id"]].sort_values("seq")
     text_html = render_text(doc["text"] or "", measures, _marks(doc["doc_id"], tables))
@@ -124,7 +156,7 @@ def document_page(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
                    for k in ("source_path", "title", "issuer", "doc_number", "issue_date", "region", "encoding"))
     aside = (f'<aside><p><a href="index.html">← all documents</a></p><table>{meta}</table>'
              f'<p class="legend">{legend}</p><p>Click a highlight to see its row:</p><div id="detail"></div>'
-             f"<h3>Measures ({len(measures)})</h3><ol>{items}</ol></aside>")
+             f"<h3>Measures ({len(measures)})</h3><ol>{items}</ol>{_linked(doc, tables)}</aside>")
     return _page(doc.get("title") or doc["source_path"], f"<main>{text_html}</main>{aside}")
 
 
@@ -140,6 +172,38 @@ def _bars(title: str, counts: list[tuple[str, int]]) -> str:
         for i, (label, n) in enumerate(counts))
     return (f'<h3>{html.escape(title)}</h3><svg width="540" height="{20 * len(counts) + 6}" '
             f'role="img" aria-label="{html.escape(title)}">{rows}</svg>')
+
+
+def citation_graph(tables: dict[str, pd.DataFrame]) -> str:
+    """The run's documents on a circle: arrows from citing to cited document (resolved citations),
+    grey lines between documents with linked measures (wider for more links)."""
+    docs = tables["documents"][tables["documents"].status == "ok"].sort_values("source_path")
+    cites = tables["citations"].dropna(subset=["cited_doc_id"])
+    links = tables["links"]
+    if docs.empty or (cites.empty and links.empty):
+        return "<h3>Citation graph</h3><p>no document of the run cites or shares measures with another</p>"
+    n, r, c = len(docs), 180, 240
+    at = {d: (c + r * math.cos(2 * math.pi * i / n), c + r * math.sin(2 * math.pi * i / n))
+          for i, d in enumerate(docs.doc_id)}
+    shapes = []
+    for (a, b), count in Counter(zip(links.doc_id, links.other_doc_id)).items():
+        (x1, y1), (x2, y2) = at[a], at[b]
+        shapes.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#bbb" '
+                      f'stroke-width="{min(8, 1 + count / 10):.1f}"><title>{count} linked measures</title></line>')
+    for a, b in sorted(set(zip(cites.doc_id, cites.cited_doc_id))):
+        (x1, y1), (x2, y2) = at[a], at[b]
+        shapes.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#c62828" '
+                      f'stroke-width="2" marker-end="url(#arrow)"><title>cites</title></line>')
+    for d in docs.itertuples():
+        x, y = at[d.doc_id]
+        label = html.escape(str(d.title if isinstance(d.title, str) else d.source_path)[:14])
+        shapes.append(f'<a href="doc-{d.doc_id}.html"><circle cx="{x:.0f}" cy="{y:.0f}" r="6" fill="#5c8fc4"/>'
+                      f'<text x="{x + 8:.0f}" y="{y + 4:.0f}" font-size="11">{label}</text></a>')
+    arrow = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="14" refY="5" markerWidth="6" markerHeight="6" '
+             'orient="auto"><path d="M0,0L10,5L0,10z" fill="#c62828"/></marker></defs>')
+    return (f'<h3>Citation graph</h3><p>red arrows: cites (resolved in the run); grey: documents with linked '
+            f'measures</p><svg width="640" height="480" role="img" aria-label="citation graph">{arrow}'
+            f'{"".join(shapes)}</svg>')
 
 
 def index_page(tables: dict[str, pd.DataFrame]) -> str:
@@ -167,7 +231,7 @@ def index_page(tables: dict[str, pd.DataFrame]) -> str:
         coverage.append((d["source_path"][:28], share))
     charts = (_bars("Targets by deadline year", [(str(y), n) for y, n in by_year])
               + _bars("Measures per lead department (top 15)", leads)
-              + _bars("Coverage: % of measures with a lead department", coverage))
+              + _bars("Coverage: % of measures with a lead department", coverage) + citation_graph(tables))
     ok = int((docs.status == "ok").sum())
     body = (f"<main style='white-space:normal'><h1>Extraction review</h1><p>{len(docs)} documents, {ok} ok, "
             f"{len(docs) - ok} failed</p>{table}{charts}</main>")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline import __version__, code_digest
+from pipeline.link.stage import link_tables
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
 from pipeline.write import TableWriters, decode_tables, encode_tables
@@ -104,7 +105,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
             reused = isinstance(outcome, tuple)
             output.add(previous[outcome] if reused else outcome, reused)
             progress.update(source, _size(path))
-        writers.commit()
+        writers.commit(link_tables)
     progress.close()
     return output.summary(began)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,11 +93,17 @@ class TableWriters:
             self.buffers[name] = []
             self.buffered[name] = 0
 
-    def commit(self) -> dict[str, Path]:
-        """Finish every table and rename it into place."""
+    def commit(self, corpus_stage: Callable[[dict[str, Path]], dict[str, pa.Table]] | None = None
+               ) -> dict[str, Path]:
+        """Finish every table and rename it into place. ``corpus_stage``, given the finished
+        (still temporary) tables, returns tables that replace theirs (links, resolved
+        citations) before anything is renamed: the set stays consistent."""
         for name in TABLES:
             self._flush(name)
             self.writers[name].close()
+        if corpus_stage is not None:
+            for name, table in corpus_stage(dict(self.temps)).items():
+                self._rewrite(name, table)
         written = {}
         for name, tmp in self.temps.items():
             final = self.out_dir / f"{name}.parquet"
@@ -104,6 +111,15 @@ class TableWriters:
             written[name] = final
         self.temps = {}
         return written
+
+    def _rewrite(self, name: str, table: pa.Table) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=self.out_dir)
+        os.close(fd)
+        table_schema = schema(name).with_metadata({**(schema(name).metadata or {}), **self.metadata})
+        pq.write_table(table.cast(table_schema), tmp, compression="zstd", use_dictionary=False,
+                       row_group_size=DEFAULT_ROW_GROUP_ROWS)
+        self.temps[name].unlink(missing_ok=True)
+        self.temps[name] = Path(tmp)
 
     def __exit__(self, *exc) -> None:
         for writer in self.writers.values():

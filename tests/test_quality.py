@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.quality import (GOLD_SETS, README, SHARED, WEB_PAGES, below_floor, field_scores, readme_with_scores,
-                              web_below_floor, web_scores)
+from pipeline.quality import (GOLD_SETS, README, SHARED, WEB_PAGES, below_floor, field_scores, link_below_floor,
+                              link_scores, readme_with_scores, web_below_floor, web_scores)
 from pipeline.run import extract
 
 pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(),
@@ -18,7 +18,8 @@ def results(seeds_out, tmp_path_factory):
     web_out = tmp_path_factory.mktemp("web")
     extract(WEB_PAGES, web_out, quiet=True)
     return {"seeds": field_scores(seeds_out, GOLD_SETS["seeds"][1]),
-            "corpus": field_scores(corpus_out, GOLD_SETS["corpus"][1]), "web": web_scores(web_out)}
+            "corpus": field_scores(corpus_out, GOLD_SETS["corpus"][1]), "web": web_scores(web_out),
+            "links": link_scores(seeds_out)}
 
 
 @pytest.mark.parametrize("name", list(GOLD_SETS))
@@ -28,6 +29,10 @@ def test_no_field_falls_below_its_floor(results, name):
 
 def test_web_pages_keep_the_body_and_lose_the_chrome(results):
     assert web_below_floor(results["web"]) == []
+
+
+def test_links_find_the_measures_that_implement_the_same_provision(results):
+    assert link_below_floor(results["links"]) == []
 
 
 def test_readme_score_table_is_generated(results):

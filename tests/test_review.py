@@ -50,7 +50,7 @@ def test_document_page_highlights_rows_with_their_values(site, doc_of):
 
 def test_pipeline_load_returns_every_table(seeds_out):
     tables = pipeline.load(seeds_out)
-    assert set(tables) == {"documents", "measures", "targets", "deadlines", "departments", "citations"}
+    assert set(tables) == {"documents", "measures", "targets", "deadlines", "departments", "citations", "links"}
     assert len(tables["measures"]) > 100
 
 
@@ -67,6 +67,7 @@ def test_analyst_examples_answer_their_questions(seeds_out):
     assert "卫生健康委员会" in run.stdout  # the department leading most measures
     assert "乡村医生中具备执业（助理）医师资格的人员比例" in run.stdout  # a target due in 2025
     assert "山西省" in run.stdout and "济宁市" in run.stdout  # regions compared
+    assert "Which documents adopted the measures of" in run.stdout and "partial" in run.stdout  # a policy chain
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium fonts-wqy-zenhei)")
@@ -80,3 +81,11 @@ def test_headless_chromium_renders_the_highlights(site, doc_of, tmp_path):
     subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_pages_show_linked_measures_and_the_index_the_citation_graph(site, doc_of):
+    page = _page_of(site, doc_of, "001").read_text(encoding="utf-8")
+    assert "Linked measures" in page and '<mark class="shared">' in page
+    assert f'href="doc-{doc_of("003").doc_id}.html#m' in page  # a sibling's measure, anchored
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Citation graph" in index and 'aria-label="citation graph"' in index

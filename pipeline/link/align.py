@@ -1,0 +1,204 @@
+"""Measure alignment: which measures of two documents implement the same provision.
+
+Each measure is read twice, and two measures are as similar as the mean of the two cosines:
+- its Han character 2- and 3-grams, weighted by log term frequency times inverse document
+  frequency over every measure of the run (a phrase every policy uses weighs little);
+  character n-grams find the same provision reworded (县域医共体 / 紧密型县域医共体)
+  whatever the word segmentation;
+- its words (jieba), weighted by rarity twice: in the run (inverse document frequency)
+  and in the language (jieba's dictionary frequencies), so 加强, 推进, 工作 weigh little
+  and 村卫生室, 医保定点 weigh much even in a run of a few documents.
+Two measures link when the similarity reaches ``LINK`` and ``NEAR_BEST`` of the best
+match of one of them (a measure written in general terms resembles many; it links to
+those it resembles most); ``same`` when it reaches
+``SAME`` or their opening clauses (the measure's own heading: 强化协同配合。) say the
+same, else ``partial``. The passage the two share most is found by seeded local
+alignment of their characters (``shared_passage``).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import regex
+
+from pipeline.nlp import plain_segmenter
+
+LINK = 0.125  # similarity from which two measures implement the same provision
+NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
+SAME = 0.30  # similarity from which they are essentially the same
+SAME_OPENING = 0.5  # n-gram cosine of the opening clauses from which the provision is the same
+_HAN = regex.compile(r"\P{Han}+")
+_HAS_HAN = regex.compile(r"\p{Han}")
+_OPENING = regex.compile(r"^[^。；;：:]{2,40}[。；;：:]")
+SEED, MAX_GAP = 4, 8  # shared-passage anchors: strings of 4 characters, at most 8 apart
+
+
+def ngrams(text: str) -> list[str]:
+    han = _HAN.sub("", text)
+    return [han[i:i + n] for n in (2, 3) for i in range(len(han) - n + 1)]
+
+
+def words(text: str) -> list[str]:
+    return [w for w in plain_segmenter().lcut(text, HMM=False) if _HAS_HAN.search(w)]
+
+
+@dataclass
+class SparseRows:
+    """Unit vectors of a document's measures: row, feature id and weight of every entry."""
+
+    rows: np.ndarray
+    features: np.ndarray
+    weights: np.ndarray
+    n: int
+
+
+def _unit_rows(vectors: list[dict[int, float]]) -> SparseRows:
+    rows, features, weights = [], [], []
+    for i, v in enumerate(vectors):
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        rows += [i] * len(v)
+        features += list(v)
+        weights += [x / norm for x in v.values()]
+    return SparseRows(np.array(rows, dtype=np.int32), np.array(features, dtype=np.int64),
+                      np.array(weights, dtype=np.float64), len(vectors))
+
+
+def cosines(a: SparseRows, b: SparseRows) -> np.ndarray:
+    """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share."""
+    shared = np.intersect1d(a.features, b.features)
+    if not shared.size:
+        return np.zeros((a.n, b.n))
+    da, db = np.zeros((a.n, shared.size)), np.zeros((b.n, shared.size))
+    for dense, side in ((da, a), (db, b)):
+        keep = np.isin(side.features, shared)
+        np.add.at(dense, (side.rows[keep], np.searchsorted(shared, side.features[keep])), side.weights[keep])
+    return da @ db.T
+
+
+@dataclass
+class DocumentVectors:
+    grams: SparseRows
+    words: SparseRows
+    openings: SparseRows
+
+
+class Weights:
+    """Inverse document frequency of every n-gram and word over the measures of the run, and
+    the features of every text as integer ids."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.n = len(texts)
+        self.ids: dict[str, int] = {}
+        self.language = plain_segmenter()
+        self.df: Counter = Counter()
+        self.word_df: Counter = Counter()
+        self.counted = {}  # text -> (n-gram counts, word counts): each text is segmented once
+        for text in texts:
+            grams, ws = self._counts(text)
+            self.df.update(grams.keys())
+            self.word_df.update(ws.keys())
+
+    def _counts(self, text: str) -> tuple[Counter, Counter]:
+        if text not in self.counted:
+            self.counted[text] = (Counter(ngrams(text)), Counter(words(text)))
+        return self.counted[text]
+
+    def _idf(self, df: int) -> float:
+        return math.log((self.n + 1) / (df + 1)) + 1
+
+    def _id(self, feature: str) -> int:
+        return self.ids.setdefault(feature, len(self.ids))
+
+    def document(self, texts: list[str]) -> "DocumentVectors":
+        """The vectors of a document's measures: n-grams, words, and n-grams of their openings."""
+        grams, ws = self.vectors(texts)
+        return DocumentVectors(grams, ws, self.vectors([opening(t) for t in texts])[0])
+
+    def vectors(self, texts: list[str]) -> tuple[SparseRows, SparseRows]:
+        """The n-gram vectors and the word vectors of some texts, each of length 1."""
+        freq, total = self.language.FREQ, self.language.total
+        grams, ws = [], []
+        for text in texts:
+            gram_counts, word_counts = self._counts(text)
+            grams.append({self._id(g): (1 + math.log(c)) * self._idf(self.df.get(g, 0))
+                          for g, c in gram_counts.items()})
+            ws.append({self._id("w:" + w): (1 + math.log(c)) * self._idf(self.word_df.get(w, 0))
+                       * math.log(total / (freq.get(w, 0) + 1)) for w, c in word_counts.items()})
+        return _unit_rows(grams), _unit_rows(ws)
+
+
+def opening(text: str) -> str:
+    m = _OPENING.match(text)
+    return m.group(0) if m else ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The shared passage: offsets into each measure's text, and its length in characters."""
+
+    start: int
+    end: int
+    other_start: int
+    other_end: int
+
+
+def _longest_chain(positions: list[int], width: int) -> tuple[int, int]:
+    """The span of the longest run of anchor positions no more than ``MAX_GAP`` apart."""
+    best, start, previous = (0, 0), None, None
+    for p in positions:
+        if previous is None or p - previous > MAX_GAP:
+            start = p
+        previous = p
+        if p + width - start > best[1] - best[0]:
+            best = (start, p + width)
+    return best
+
+
+def shared_passage(a: str, b: str) -> Passage:
+    """The passage two texts share most, found the way BLAST seeds a local alignment: positions
+    whose ``SEED``-character string occurs in the other text are anchors; the longest run of
+    anchors with gaps of at most ``MAX_GAP`` characters (rewording, other numbers) is the passage
+    on one side, and the anchors of its strings on the other side give the passage there."""
+    seeds_b: dict[str, list[int]] = {}
+    for j in range(len(b) - SEED + 1):
+        seeds_b.setdefault(b[j:j + SEED], []).append(j)
+    anchors = [i for i in range(len(a) - SEED + 1) if a[i:i + SEED] in seeds_b]
+    if not anchors:
+        return Passage(0, 0, 0, 0)
+    start, end = _longest_chain(anchors, SEED)
+    other = sorted({j for i in anchors if start <= i < end for j in seeds_b[a[i:i + SEED]]})
+    other_start, other_end = _longest_chain(other, SEED)
+    return Passage(start, end, other_start, other_end)
+
+
+@dataclass(frozen=True)
+class Link:
+    a: int  # measure index in the first document
+    b: int  # measure index in the second
+    score: float
+    relation: str
+
+
+def similarity(a: DocumentVectors, b: DocumentVectors) -> np.ndarray:
+    """Similarity of every measure of one document with every measure of the other: the mean of
+    the n-gram and the word cosines."""
+    return (cosines(a.grams, b.grams) + cosines(a.words, b.words)) / 2
+
+
+def align(a: DocumentVectors, b: DocumentVectors) -> list[Link]:
+    """The linked measure pairs of two documents."""
+    scores = similarity(a, b)
+    if not scores.size:
+        return []
+    near_best = (scores >= NEAR_BEST * scores.max(axis=1, keepdims=True)) | (scores >= NEAR_BEST * scores.max(axis=0))
+    linked = list(zip(*np.nonzero((scores >= LINK) & near_best)))
+    openings = cosines(a.openings, b.openings) if linked else None
+    links = []
+    for i, j in linked:
+        score = float(scores[i, j])
+        same = score >= SAME or openings[i, j] >= SAME_OPENING
+        links.append(Link(int(i), int(j), score, "same" if same else "partial"))
+    return links

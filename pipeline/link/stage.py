@@ -1,0 +1,90 @@
+"""The corpus stage: a run's tables in, ``links`` and resolved ``citations`` out.
+
+It runs after every document has been processed and before the tables are renamed
+into place, so the tables stay one consistent set. ``process`` stays per document.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.link.align import Weights, align, shared_passage
+from pipeline.link.candidates import candidate_pairs
+from pipeline.link.citations import resolve, targets_of
+from pipeline.write import to_table
+
+RULE = "link.ngram_tfidf"
+Mapper = Callable[[Callable, Iterable], Iterable]
+
+
+def _read(path: Path, columns: list[str]) -> list[dict]:
+    return pq.read_table(path, columns=columns).to_pylist()
+
+
+class Corpus:
+    """What the link stage needs of a run: documents, their measures in order, citations."""
+
+    def __init__(self, tables: dict[str, Path]) -> None:
+        self.documents = _read(tables["documents"], ["doc_id", "status", "duplicate_of", "title", "notice_title",
+                                                     "doc_number", "issue_date"])
+        self.citations = pq.read_table(tables["citations"])
+        measures = _read(tables["measures"], ["doc_id", "measure_id", "seq", "text", "start"])
+        self.measures: dict[str, list[dict]] = defaultdict(list)
+        for m in sorted(measures, key=lambda m: (m["doc_id"], m["seq"])):
+            self.measures[m["doc_id"]].append(m)
+        self.issued = {d["doc_id"]: d["issue_date"] for d in self.documents}
+
+
+def _oriented(a: str, b: str, basis: str, cited: set[tuple[str, str]], issued: dict) -> tuple[str, str]:
+    """(citing or later document, the other)."""
+    if basis == "cites":
+        return (a, b) if (a, b) in cited else (b, a)
+    da, db = issued.get(a), issued.get(b)
+    if da and db and da != db:
+        return (a, b) if da > db else (b, a)
+    return a, b
+
+
+def link_pair(job: tuple) -> list[dict]:
+    """The links rows of one document pair: ``((a, b, basis), measures_a, measures_b, vectors_a, vectors_b)``."""
+    (a, b, basis), measures_a, measures_b, vectors_a, vectors_b = job
+    rows = []
+    for link in align(vectors_a, vectors_b):
+        ma, mb = measures_a[link.a], measures_b[link.b]
+        passage = shared_passage(ma["text"], mb["text"])
+        rows.append({
+            "doc_id": a, "measure_id": ma["measure_id"], "other_doc_id": b, "other_measure_id": mb["measure_id"],
+            "relation": link.relation, "score": round(link.score, 4), "basis": basis,
+            "start": ma["start"] + passage.start, "end": ma["start"] + passage.end,
+            "other_start": mb["start"] + passage.other_start, "other_end": mb["start"] + passage.other_end,
+            "rule": RULE,
+        })
+    return rows
+
+
+def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.Table]:
+    """The ``links`` table and the ``citations`` table with ``cited_doc_id`` filled, from the
+    run's table files. ``mapper`` maps the per-pair work (``map`` here; Ray tasks on Ray)."""
+    corpus = Corpus(tables)
+    citations = corpus.citations.to_pylist()
+    resolved = resolve(corpus.documents, citations)
+    cited = {(c["doc_id"], r) for c, r in zip(citations, resolved) if r}
+    targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
+    measure_texts = [(doc_id, m["text"]) for doc_id, ms in sorted(corpus.measures.items()) for m in ms]
+    pairs = candidate_pairs(citations, targets, measure_texts)
+    weights = Weights([text for _, text in measure_texts])
+    paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
+    vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
+    jobs = []
+    for (a, b), basis in pairs.items():
+        if a in vectors and b in vectors:
+            a, b = _oriented(a, b, basis, cited, corpus.issued)
+            jobs.append(((a, b, basis), corpus.measures[a], corpus.measures[b], vectors[a], vectors[b]))
+    links = [row for rows in mapper(link_pair, jobs) for row in rows]
+    for c, r in zip(citations, resolved):
+        c["cited_doc_id"] = r
+    return {"links": to_table("links", links), "citations": to_table("citations", citations)}

@@ -1,0 +1,114 @@
+"""The corpus stage: citations resolved inside the run and measure links (issue #16)."""
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.link.align import shared_passage
+from pipeline.link.candidates import MinHasher, candidate_pairs, shingles
+from pipeline.link.citations import resolve, title_key
+from pipeline.run import extract
+
+
+@pytest.mark.parametrize("a, b", [
+    ("中共中央办公厅国务院办公厅关于进一步深化改革促进乡村医疗卫生体系健康发展的意见",
+     "关于进一步深化改革促进乡村医疗卫生体系健康发展的意见"),
+    ("山东省人民政府办公厅印发<关于进一步深化改革促进乡村医疗卫生体系健康发展若干措施>的通知",
+     "关于进一步深化改革促进乡村医疗卫生体系健康发展的若干措施"),
+    ("广州市人民政府办公厅关于印发广州市公共租赁住房管理办法的通知", "《广州市公共租赁住房管理办法》"),
+    ("關於進一步加強特困人員救助供養工作的通知", "关于进一步加强特困人员救助供养工作的通知"),
+])
+def test_two_spellings_of_one_title_share_a_key(a, b):
+    assert title_key(a) == title_key(b) is not None
+
+
+@pytest.mark.parametrize("a, b", [
+    ("关于进一步深化改革促进乡村医疗卫生体系健康发展的意见", "关于进一步完善医疗卫生服务体系的意见"),
+    ("广州市公共租赁住房管理办法", "广州市公共租赁住房管理办法实施细则"),
+])
+def test_different_titles_keep_different_keys(a, b):
+    assert title_key(a) != title_key(b)
+
+
+def test_citations_resolve_by_doc_number_then_title_never_to_the_citing_document():
+    documents = [
+        {"doc_id": "a", "status": "ok", "title": "某省乡村医疗卫生若干措施", "doc_number": "某政办发〔2023〕5号"},
+        {"doc_id": "b", "status": "ok", "title": "某市乡村医疗卫生实施方案", "doc_number": None},
+    ]
+    citations = [
+        {"doc_id": "b", "title": "关于印发某省乡村医疗卫生若干措施的通知", "doc_number": None},
+        {"doc_id": "b", "title": "另一个标题完全不同的文件", "doc_number": "某政办发〔2023〕5号"},
+        {"doc_id": "a", "title": "某省乡村医疗卫生若干措施", "doc_number": None},  # itself
+        {"doc_id": "a", "title": "国务院关于某事项的决定", "doc_number": None},  # not in the run
+    ]
+    assert resolve(documents, citations) == ["a", "a", None, None]
+
+
+def test_minhash_is_deterministic_and_buckets_reworded_provisions_together():
+    text = "推进乡村医疗卫生机构一体化管理，将政府办村卫生室纳入乡镇卫生院一体化管理，人员、工资、财务统一管理。"
+    reworded = "推进乡村医疗卫生一体化管理，将村卫生室纳入乡镇卫生院一体化管理，人员、财务、药品统一管理。"
+    other = "到2025年，全市空气质量优良天数比例达到94%，细颗粒物年均浓度控制在29微克每立方米以下。"
+    first, again = MinHasher().signature(shingles(text)), MinHasher().signature(shingles(text))
+    assert (first == again).all()
+    measures = [("d1", text), ("d2", reworded), ("d3", other)]
+    assert candidate_pairs([], [], measures) == {("d1", "d2"): "similar"}
+
+
+def test_citing_the_same_document_makes_siblings_and_citing_one_in_the_run_makes_cites():
+    citations = [{"doc_id": "x"}, {"doc_id": "y"}, {"doc_id": "z"}]
+    targets = [["number:国发〔2021〕23号"], ["number:国发〔2021〕23号", "title:某方案"], ["doc:x"]]
+    assert candidate_pairs(citations, targets, []) == {("x", "y"): "sibling", ("x", "z"): "cites"}
+
+
+def test_the_shared_passage_is_the_reworded_span_on_both_sides():
+    a = "强化协同配合。建立卫生健康、农业农村部门牵头，发展改革、财政、人力资源社会保障等部门参与的工作机制。其他内容。"
+    b = "一是加强协同。建立由卫生健康、农业农村部门牵头，发展改革、财政、人力资源社会保障等部门参与的协调机制。"
+    passage = shared_passage(a, b)
+    assert "发展改革、财政、人力资源社会保障等部门参与" in a[passage.start:passage.end]
+    assert "发展改革、财政、人力资源社会保障等部门参与" in b[passage.other_start:passage.other_end]
+    assert "其他内容" not in a[passage.start:passage.end]
+
+
+def test_links_of_the_seed_run_follow_the_contract(tables):
+    links, measures, docs = tables["links"], tables["measures"], tables["documents"]
+    assert len(links) > 0 and set(links.relation) <= {"same", "partial"}
+    assert set(links.basis) <= {"cites", "sibling", "similar"}
+    pairs = {frozenset(p) for p in zip(links.measure_id, links.other_measure_id)}
+    assert len(pairs) == len(links)  # each unordered pair once
+    assert (links.doc_id != links.other_doc_id).all() and links.score.between(0, 1).all()
+    text = dict(zip(docs.doc_id, docs.text))
+    span = dict(zip(measures.measure_id, zip(measures.start, measures.end)))
+    for row in links.head(50).itertuples():
+        for measure, start, end in ((row.measure_id, row.start, row.end),
+                                    (row.other_measure_id, row.other_start, row.other_end)):
+            assert span[measure][0] <= start <= end <= span[measure][1]
+        assert row.end > row.start and text[row.doc_id][row.start:row.end]
+
+
+def test_the_seeds_that_implement_the_central_opinion_are_siblings(tables, doc_of):
+    links = tables["links"]
+    a, b = doc_of("001").doc_id, doc_of("003").doc_id
+    between = links[((links.doc_id == a) & (links.other_doc_id == b)) | ((links.doc_id == b) & (links.other_doc_id == a))]
+    assert len(between) and set(between.basis) == {"sibling"}
+
+
+def test_a_document_citing_another_in_the_run_is_linked_to_it(tmp_path):
+    source = ("某省人民政府办公厅关于推进乡村医疗卫生体系建设的若干措施\n某政办发〔2023〕5号\n"
+              "一、推进乡村医疗卫生一体化管理。将政府办村卫生室纳入乡镇卫生院一体化管理，人员、工资、财务统一管理。\n"
+              "二、加强乡村医生队伍建设。每个村卫生室至少配备1名乡村医生，落实乡村医生养老保险待遇。\n")
+    follower = ("某市推进乡村医疗卫生体系建设实施方案\n为贯彻落实《某省人民政府办公厅关于推进乡村医疗卫生体系建设的若干措施》"
+                "（某政办发〔2023〕5号），制定本方案。\n"
+                "一、推进乡村一体化管理。将村卫生室纳入乡镇卫生院一体化管理，人员、工资、药品统一管理。\n"
+                "二、完善城市公共交通线网。优化公交线路，提高公交站点覆盖率。\n")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "province.txt").write_text(source, encoding="utf-8")
+    (tmp_path / "in" / "city.txt").write_text(follower, encoding="utf-8")
+    extract(tmp_path / "in", tmp_path / "out", quiet=True)
+    docs = {r["source_path"]: r["doc_id"] for r in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
+    citations = pq.read_table(tmp_path / "out" / "citations.parquet").to_pylist()
+    assert [c["cited_doc_id"] for c in citations if c["doc_id"] == docs["city.txt"]] == [docs["province.txt"]]
+    links = pq.read_table(tmp_path / "out" / "links.parquet").to_pylist()
+    assert len(links) == 1
+    link = links[0]
+    assert (link["doc_id"], link["other_doc_id"], link["basis"]) == (docs["city.txt"], docs["province.txt"], "cites")
+    assert link["measure_id"].endswith("m001") and link["other_measure_id"].endswith("m001")
