@@ -32,7 +32,8 @@ test: $(VENV)/.installed-test
 	$(PY) -m pipeline rules check
 	$(PY) -m pytest
 
-review: extract
+# reviews the tables already in OUT (run `make extract` first); never re-extracts
+review: $(VENV)/.installed
 	$(PY) -m pipeline review $(OUT)
 
 bench: $(VENV)/.installed

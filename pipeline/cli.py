@@ -1,10 +1,12 @@
-"""Command line: ``python -m pipeline extract IN OUT`` and ``python -m pipeline rules check``."""
+"""Command line: ``policy-pipeline extract IN OUT`` (or ``python -m pipeline …``), ``rules check``,
+``review``, ``export``, ``scores``, ``bench``, ``dictionary``."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from pipeline import __version__
 from pipeline.rules import RULES_DIR, RuleError, check_rules
 
 
@@ -30,14 +32,33 @@ def _extract(args: argparse.Namespace) -> int:
             except ImportError:
                 print("error: --engine ray needs Ray: pip install '.[ray]'", file=sys.stderr)
                 return 2
-            summary = extract_with_ray(args.input, args.output, args.rules, args.ray_address, args.jobs)
+            summary = extract_with_ray(args.input, args.output, args.rules, args.ray_address, args.jobs,
+                                       tuple(args.include), tuple(args.exclude))
         else:
             summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb,
-                              full=args.full, jobs=args.jobs)
+                              full=args.full, jobs=args.jobs, include=tuple(args.include),
+                              exclude=tuple(args.exclude))
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2
+    if summary.files == 0:
+        globs = " (check --include/--exclude)" if args.include or args.exclude else ""
+        print(f"warning: no document files found in {args.input}{globs}; "
+              f"{summary.skipped} files skipped as not documents", file=sys.stderr)
     print(summary.line())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.tables import export_tables
+
+    try:
+        written = export_tables(args.output, args.format, args.to)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
@@ -92,8 +113,15 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _program() -> str:
+    """How the user called us: the console script, or ``python -m pipeline``."""
+    name = Path(sys.argv[0]).name
+    return name if name == "policy-pipeline" else "python -m pipeline"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser = argparse.ArgumentParser(prog=_program(), description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="raw documents -> Parquet tables")
     ex.add_argument("input", type=Path, help="folder of raw documents (searched recursively)")
@@ -106,11 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="local process pool (default) or Ray Data (pip install '.[ray]')")
     ex.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else local)")
+    ex.add_argument("--include", action="append", default=[], metavar="GLOB",
+                    help="read only files whose path below the input folder or name matches (repeatable; "
+                         "also reads manifests and images, skipped otherwise)")
+    ex.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                    help="skip files whose path below the input folder or name matches (repeatable)")
     ex.set_defaults(func=_extract)
+    export = sub.add_parser("export", help="the Parquet tables as CSV or JSON Lines, for tools without Parquet")
+    export.add_argument("output", type=Path, nargs="?", default=Path("outputs"), help="folder of the tables")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="file format (default csv)")
+    export.add_argument("--to", type=Path, default=None, help="folder to write to (default: OUTPUT/export)")
+    export.set_defaults(func=_export)
     rules = sub.add_parser("rules", help="rule files")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_sub.add_parser("check", help="validate every rule file and run its examples")
-    check.add_argument("--rules", type=Path, default=RULES_DIR)
+    check.add_argument("--rules", type=Path, default=RULES_DIR, help="rules folder (default: rules/)")
     check.set_defaults(func=_rules_check)
     review = sub.add_parser("review", help="write static HTML review pages next to the tables")
     review.add_argument("output", type=Path, nargs="?", default=Path("outputs"), help="folder of the tables")
@@ -123,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="build a corpus from the seeds and measure throughput and memory")
     bench.add_argument("--mb", type=float, default=50, help="corpus size in MB (default 50)")
     bench.add_argument("--work", type=Path, default=Path("/tmp/policy-bench"), help="scratch folder")
-    bench.add_argument("--report", type=Path, default=Path("outputs/bench.json"))
+    bench.add_argument("--report", type=Path, default=Path("outputs/bench.json"),
+                       help="where to save the figures as JSON (default outputs/bench.json)")
     bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     return args.func(args)

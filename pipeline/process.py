@@ -121,6 +121,7 @@ def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: st
         measure = by_seq[d["measure_seq"]]
         if d["role"] == "lead":
             measure["lead_department"] = d["name"]
+            measure["lead_canonical"], measure["lead_level"] = d["canonical"], d["level"]
         else:
             measure["co_departments"].append(d["name"])
         rows.tables["departments"].append({

@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.link.stage import link_tables
 from pipeline.nlp import context
 from pipeline.process import Rows, process
-from pipeline.run import RunOutput, Summary, list_inputs, run_version
+from pipeline.run import RunOutput, Summary, run_version, select_inputs
 from pipeline.write import TableWriters
 
 
@@ -40,13 +40,15 @@ class ProcessDocuments:
 
 
 def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None = None,
-                     address: str | None = None, actors: int | None = None) -> Summary:
+                     address: str | None = None, actors: int | None = None, include: tuple[str, ...] = (),
+                     exclude: tuple[str, ...] = ()) -> Summary:
     import ray
 
     began = time.monotonic()
     ctx = context(rules_dir)
     input_dir = input_dir.resolve()
-    paths = list_inputs(input_dir)
+    inputs = select_inputs(input_dir, include, exclude, output_dir)
+    paths = inputs.paths
     ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
     try:
         ray.data.DataContext.get_current().execution_options.preserve_order = True
@@ -62,7 +64,7 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
             writers.commit(lambda tables: link_tables(tables, mapper=ray_map))
     finally:
         ray.shutdown()
-    return output.summary(began)
+    return output.summary(began, inputs.skipped)
 
 
 def _map_chunk(function, jobs: list[tuple]) -> list:

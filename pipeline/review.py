@@ -1,127 +1,269 @@
 """Review pages: a static HTML site showing what was extracted from each document.
 
-``python -m pipeline review OUTPUT_DIR`` writes ``OUTPUT_DIR/review/``: an index
-with every document's status and counts and charts of the corpus, and one page per
-document with its normalised text, extracted spans highlighted by kind, the row
-behind each span on hover or click, and a side panel of measures with their lead
-department and their linked measures in other documents (the shared passage marked
-on both sides); the index shows the run's citation graph. No server and no network
-are needed to open it.
+``policy-pipeline review OUTPUT_DIR`` reads the tables already in ``OUTPUT_DIR`` (it never
+extracts) and writes ``OUTPUT_DIR/review/`` as one set: built in a temporary folder and
+swapped into place, so pages of documents that left the run leave with them.
+
+- The index: every document with status, issuer, date, region and counts, sortable by any
+  column and filterable by text and status; charts of the run (targets by year, measures
+  by lead organ, lead coverage) and its citation graph.
+- One page per document: the normalised text with every extracted span highlighted by
+  kind (lead and co departments apart; overlapping spans nested, each with its own
+  outline), toggles per kind with counts, the row behind a span as labelled fields on
+  click; each measure's spans stacked and labelled by spaCy's displaCy span renderer;
+  the side panel lists metadata, measures, citations (linked to the cited document's page
+  when it is in the run) and each measure's linked measures in other documents.
+No server and no network are needed to open it.
 """
 from __future__ import annotations
 
 import html
 import json
 import math
+import os
+import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+from spacy import displacy
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from pipeline.tables import load_tables
+from pipeline.write import as_umask_allows
 
-KINDS = {  # table -> (css class, label, colour)
-    "targets": ("target", "target", "#ffd54f"),
-    "deadlines": ("deadline", "time expression", "#80deea"),
-    "departments": ("dept", "department", "#c5e1a5"),
+# kind -> (table, label, colour); departments split by role
+KINDS = {
+    "target": ("targets", "target", "#ffd54f"),
+    "deadline": ("deadlines", "time expression", "#80deea"),
+    "lead": ("departments", "lead department", "#81c784"),
+    "co": ("departments", "co-department", "#ce93d8"),
+    "citation": ("citations", "citation", "#ffab91"),
 }
+_HIDDEN_FIELDS = {"doc_id", "text", "offset_map"}
 _STYLE = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:0;display:flex;color:#222}
-main{flex:1;padding:1.5rem 2rem;max-width:60rem;line-height:1.9;white-space:pre-wrap}
-aside{width:22rem;height:100vh;overflow:auto;position:sticky;top:0;border-left:1px solid #ddd;padding:1rem;
-font-size:.85rem;background:#fafafa}
-.measure{border-left:3px solid #90a4ae;background:#f5f7f8}
-mark{border-radius:3px;padding:0 1px;cursor:pointer}
-mark.target{background:#ffd54f}mark.deadline{background:#80deea}mark.dept{background:#c5e1a5}
-#detail{white-space:pre-wrap;font-family:monospace;background:#fff;border:1px solid #ddd;padding:.5rem;min-height:4rem}
-.legend span{padding:0 .4rem;margin-right:.4rem;border-radius:3px}
+main{flex:1;padding:1.5rem 2rem;max-width:60rem;line-height:2.1;white-space:pre-wrap}
+aside{width:24rem;height:100vh;overflow:auto;position:sticky;top:0;border-left:1px solid #ddd;padding:1rem;
+font-size:.85rem;background:#fafafa;line-height:1.5}
+.measure{border-left:3px solid #90a4ae;background:#f5f7f8;display:inline}
+mark{border-radius:3px;padding:1px 1px;cursor:pointer;background:none;border-bottom:3px solid;color:inherit}
+mark mark{padding-bottom:4px}mark mark mark{padding-bottom:7px}
+%s
+body.hide-target mark.target,body.hide-deadline mark.deadline,body.hide-lead mark.lead,body.hide-co mark.co,
+body.hide-citation mark.citation{border-bottom-color:transparent!important;background:none!important}
+dl.row{display:grid;grid-template-columns:auto 1fr;gap:.1rem .6rem;background:#fff;border:1px solid #ddd;padding:.5rem}
+dl.row dt{font-weight:bold;color:#555}dl.row dd{margin:0}
+.toggles label{display:inline-block;margin:.1rem .5rem .1rem 0;padding:0 .3rem;border-radius:3px}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}
-.failed{color:#b71c1c}
-.links li{margin-bottom:.4rem}mark.shared{background:#f8bbd0}
-"""
-_SCRIPT = """
+th{cursor:pointer;background:#eef}th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}
+.failed{color:#b71c1c}.links li{margin-bottom:.4rem}mark.shared{background:#f8bbd0;border:none}
+details.spans{white-space:normal;font-size:.9rem;margin:.2rem 0 .6rem}
+main.index{white-space:normal;max-width:none;line-height:1.5}main.index td:nth-child(3){min-width:18rem}
+""" % "\n".join(f"mark.{kind}{{border-bottom-color:{colour};background:{colour}40}}"
+                 for kind, (_, _, colour) in KINDS.items())
+_DOC_SCRIPT = """
 document.addEventListener('click', e => {
-  const m = e.target.closest('mark');
-  if (m) document.getElementById('detail').textContent = JSON.stringify(JSON.parse(m.dataset.row), null, 1);
+  const m = e.target.closest('mark[data-row]');
+  if (!m) return;
+  const row = JSON.parse(m.dataset.row), dl = document.getElementById('detail');
+  dl.innerHTML = '';
+  for (const [k, v] of Object.entries(row)) {
+    if (v === null || (Array.isArray(v) && !v.length)) continue;
+    const dt = document.createElement('dt'), dd = document.createElement('dd');
+    dt.textContent = k; dd.textContent = Array.isArray(v) ? v.join('、') : String(v);
+    dl.append(dt, dd);
+  }
 });
+document.querySelectorAll('.toggles input').forEach(box => box.addEventListener('change',
+  () => document.body.classList.toggle('hide-' + box.value, !box.checked)));
 """
+_INDEX_SCRIPT = """
+const table = document.getElementById('docs'), filter = document.getElementById('filter'),
+      status = document.getElementById('status'), shown = document.getElementById('shown');
+function apply() {
+  const q = filter.value.trim().toLowerCase(), s = status.value;
+  let n = 0;
+  for (const tr of table.tBodies[0].rows) {
+    const ok = (!q || tr.textContent.toLowerCase().includes(q)) && (!s || tr.dataset.status === s);
+    tr.hidden = !ok; n += ok;
+  }
+  shown.textContent = n;
+}
+filter.addEventListener('input', apply); status.addEventListener('change', apply);
+table.querySelectorAll('th').forEach((th, i) => th.addEventListener('click', () => {
+  const desc = th.classList.contains('sorted-asc');
+  table.querySelectorAll('th').forEach(h => h.classList.remove('sorted-asc', 'sorted-desc'));
+  th.classList.add(desc ? 'sorted-desc' : 'sorted-asc');
+  const rows = [...table.tBodies[0].rows], key = tr => tr.cells[i].dataset.sort ?? tr.cells[i].textContent;
+  const num = rows.every(tr => key(tr) === '' || !isNaN(key(tr)));
+  rows.sort((a, b) => { const x = key(a), y = key(b);
+    const c = num ? (Number(x) - Number(y)) : x.localeCompare(y, 'zh'); return desc ? -c : c; });
+  rows.forEach(tr => table.tBodies[0].append(tr));
+}));
+apply();
+"""
+
+
+def _missing(value) -> bool:
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return False
+    return value is None or bool(pd.isna(value))
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return None if _missing(value) else value
 
 
 def _json(row: dict) -> str:
-    clean = {k: (None if pd.isna(v) else v) if not isinstance(v, (list, tuple)) and not hasattr(v, "tolist") else
-             list(v) for k, v in row.items() if k not in ("doc_id", "text")}
+    clean = {k: _plain(v) for k, v in row.items() if k not in _HIDDEN_FIELDS}
     return json.dumps(clean, ensure_ascii=False, default=str)
 
 
-def _marks(doc_id: str, tables: dict[str, pd.DataFrame]) -> list[tuple[int, int, str, str]]:
-    """(start, end, css class, row json) of the highlighted spans, non-overlapping, in order."""
+def _text(value, default: str = "—") -> str:
+    """A value as page text: missing values (None, NaN, <NA>) never print as 'nan'."""
+    if _missing(value):
+        return default
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _spans(doc_id: str, tables: dict[str, pd.DataFrame]) -> list[tuple[int, int, str, dict]]:
+    """(start, end, kind, row) of every extracted span of a document."""
     spans = []
-    for table, (css, _, _) in KINDS.items():
+    for kind, (table, _, _) in KINDS.items():
         rows = tables[table][tables[table].doc_id == doc_id]
+        if table == "departments":
+            rows = rows[rows.role == kind]
         for row in rows.to_dict("records"):
-            spans.append((int(row["start"]), int(row["end"]), css, _json(row)))
-    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-    kept, last_end = [], -1
-    for span in spans:
-        if span[0] >= last_end:
-            kept.append(span)
-            last_end = span[1]
+            spans.append((int(row["start"]), int(row["end"]), kind, row))
+    return sorted(spans, key=lambda s: (s[0], -(s[1] - s[0])))
+
+
+def _nested(spans: list[tuple[int, int, str, dict]]) -> list[tuple[int, int, str, dict]]:
+    """The spans that nest (HTML elements cannot cross): a span crossing an earlier one's end
+    is cut there; everything is kept and shown."""
+    kept: list[tuple[int, int, str, dict]] = []
+    stack: list[int] = []  # ends of the open spans
+    for start, end, kind, row in spans:
+        while stack and stack[-1] <= start:
+            stack.pop()
+        if stack and end > stack[-1]:
+            end = stack[-1]
+        if end > start:
+            kept.append((start, end, kind, row))
+            stack.append(end)
     return kept
 
 
-def render_text(text: str, measures: pd.DataFrame, marks: list[tuple[int, int, str, str]]) -> str:
-    """The text as HTML: measures as blocks, marks inside them (clipped at measure edges)."""
-    bounds = sorted({0, len(text)} | {int(b) for m in measures.itertuples() for b in (m.start, m.end)}
-                    | {b for s, e, _, _ in marks for b in (s, e)})
-    measure_at = {int(m.start): m for m in measures.itertuples()}
+def _cited_pages(tables: dict[str, pd.DataFrame]) -> set[str]:
+    docs = tables["documents"]
+    return set(docs.doc_id[docs.status == "ok"])
+
+
+def _mark_open(kind: str, row: dict, pages: set[str]) -> str:
+    data = html.escape(_json(row), quote=True)
+    label = KINDS[kind][1]
+    said = next((row[k] for k in ("text", "quote", "name", "title") if k in row and not _missing(row[k])), "")
+    title = html.escape(f"{label}: {said}")
+    mark = f'<mark class="{kind}" data-row="{data}" title="{title}">'
+    cited = row.get("cited_doc_id") if kind == "citation" else None
+    if not _missing(cited) and cited in pages:
+        return f'<a href="doc-{cited}.html">{mark}'
+    return mark
+
+
+def render_text(text: str, measures: pd.DataFrame, spans: list[tuple[int, int, str, dict]],
+                pages: set[str] = frozenset()) -> str:
+    """The text as HTML: measures as blocks, spans as nested marks (clipped at measure edges)."""
+    measure_starts = {int(m.start): m for m in measures.itertuples()}
     measure_ends = {int(m.end) for m in measures.itertuples()}
-    mark_at = {s: (e, css, row) for s, e, css, row in marks}
+    nested = _nested(spans)
+    opens: dict[int, list] = {}
+    for s in nested:
+        opens.setdefault(s[0], []).append(s)
+    bounds = sorted({0, len(text)} | set(measure_starts) | measure_ends | {b for s in nested for b in s[:2]})
     out: list[str] = []
-    open_mark_end = None
+    open_marks: list[tuple[int, str, str, dict]] = []  # (end, closing markup, kind, row)
+
+    def close_to(position: int, everything: bool = False) -> list[tuple[int, str, dict]]:
+        reopened = []
+        while open_marks and (everything or open_marks[-1][0] <= position):
+            end, closing, kind, row = open_marks.pop()
+            out.append(closing)
+            if end > position:
+                reopened.append((end, kind, row))
+        return reopened
+
     for a, b in zip(bounds, bounds[1:]):
-        if a in measure_ends:
-            if open_mark_end is not None:
-                out.append("</mark>")
-                open_mark_end = None
-            out.append("</span>")
-        if a in measure_at:
-            m = measure_at[a]
-            out.append(f'<span class="measure" id="m{m.seq}">')
-        if a in mark_at and open_mark_end is None:
-            end, css, row = mark_at[a]
-            data = html.escape(row, quote=True)
-            out.append(f'<mark class="{css}" data-row="{data}" title="{data}">')
-            open_mark_end = end
+        carried = []
+        if a in measure_ends or a in measure_starts:
+            carried = close_to(a, everything=True)
+            if a in measure_ends:
+                out.append("</span>")
+            if a in measure_starts:
+                out.append(f'<span class="measure" id="m{measure_starts[a].seq}">')
+        else:
+            close_to(a)
+        for end, kind, row in reversed(carried):  # a span running across a measure edge goes on
+            out.append(_mark_open(kind, row, pages))
+            open_marks.append((end, _closing(kind, row, pages), kind, row))
+        for start, end, kind, row in opens.get(a, []):
+            out.append(_mark_open(kind, row, pages))
+            open_marks.append((end, _closing(kind, row, pages), kind, row))
         out.append(html.escape(text[a:b]))
-        if open_mark_end is not None and b >= open_mark_end:
-            out.append("</mark>")
-            open_mark_end = None
+    close_to(len(text), everything=True)
     if len(text) in measure_ends:
         out.append("</span>")
     return "".join(out)
 
 
-def _shown(doc: dict, key: str) -> str:
-    value = doc.get(key)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    if key == "issue_date":
-        precision = doc.get("issue_date_precision")
-        return str(value)[: {"month": 7, "year": 4}.get(precision, 10)]
-    return str(value)
+def _closing(kind: str, row: dict, pages: set[str]) -> str:
+    cited = row.get("cited_doc_id") if kind == "citation" else None
+    return "</mark></a>" if not _missing(cited) and cited in pages else "</mark>"
 
 
-def _page(title: str, body: str) -> str:
+def stacked_spans(text: str, spans: list[tuple[int, int, str, dict]]) -> str:
+    """One measure's spans stacked and labelled by displaCy's span renderer (overlaps drawn as
+    separate bars). Tokens are the runs between span edges, so spans always align."""
+    if not spans:
+        return ""
+    cuts = sorted({0, len(text)} | {max(0, min(len(text), b)) for s in spans for b in s[:2]})
+    words = [text[a:b] for a, b in zip(cuts, cuts[1:])]
+    doc = Doc(Vocab(), words=words, spaces=[False] * len(words))
+    token_at = {a: i for i, a in enumerate(cuts[:-1])}
+    token_end = {b: i + 1 for i, b in enumerate(cuts[1:])}
+    doc.spans["review"] = [Span(doc, token_at[max(0, s)], token_end[min(len(text), e)], label=KINDS[kind][1])
+                           for s, e, kind, _ in spans if e > s]
+    colours = {label: colour for _, label, colour in KINDS.values()}
+    return displacy.render(doc, style="span", options={"spans_key": "review", "colors": colours}, page=False)
+
+
+def _measure_views(doc: dict, measures: pd.DataFrame, spans: list[tuple[int, int, str, dict]]) -> str:
+    parts = []
+    for m in measures.itertuples():
+        inside = [(s - m.start, e - m.start, kind, row) for s, e, kind, row in spans if m.start <= s and e <= m.end]
+        if inside:
+            parts.append(f'<details class="spans"><summary>{html.escape(m.label)} — {len(inside)} spans, stacked'
+                         f'</summary>{stacked_spans(doc["text"][m.start:m.end], inside)}</details>')
+    return "".join(parts)
+
+
+def _page(title: str, body: str, script: str) -> str:
     return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_STYLE}</style></head><body>{body}<script>{_SCRIPT}</script></body></html>")
+            f"<style>{_STYLE}</style></head><body>{body}<script>{script}</script></body></html>")
 
 
 def _linked(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
     """Each measure's linked measures in other documents, the shared passage marked on both sides."""
     links, measures, docs = tables["links"], tables["measures"], tables["documents"]
-    text_of = dict(zip(docs.doc_id, docs.text))
-    title_of = dict(zip(docs.doc_id, docs.title.fillna(docs.source_path)))
-    by_id = measures.set_index("measure_id")
     mine = pd.concat([
         links[links.doc_id == doc["doc_id"]],
         links[links.other_doc_id == doc["doc_id"]].rename(columns={
@@ -131,6 +273,9 @@ def _linked(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
     ])
     if mine.empty:
         return ""
+    text_of = dict(zip(docs.doc_id, docs.text))
+    title_of = {d: _text(t, s) for d, t, s in zip(docs.doc_id, docs.title, docs.source_path)}
+    by_id = measures.set_index("measure_id")
     items = []
     for row in mine.sort_values(["measure_id", "score"], ascending=[True, False]).itertuples():
         here, there = by_id.loc[row.measure_id], by_id.loc[row.other_measure_id]
@@ -138,26 +283,53 @@ def _linked(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
         theirs = html.escape(text_of[row.other_doc_id][row.other_start:row.other_end])
         items.append(
             f'<li><a href="#m{here.seq}">{html.escape(here.label)}</a> ↔ '
-            f'<a href="doc-{row.other_doc_id}.html#m{there.seq}">{html.escape(str(title_of[row.other_doc_id])[:20])} '
+            f'<a href="doc-{row.other_doc_id}.html#m{there.seq}">{html.escape(title_of[row.other_doc_id][:20])} '
             f"{html.escape(there.label)}</a> <i>{row.relation} {row.score:.2f}, {row.basis}</i><br>"
             f'<mark class="shared">{ours[:80]}</mark><br>↔ <mark class="shared">{theirs[:80]}</mark></li>')
     return f'<h3>Linked measures ({len(mine)})</h3><ol class="links">{"".join(items)}</ol>'
 
 
-def document_page(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
+def _citations(doc: dict, tables: dict[str, pd.DataFrame], pages: set[str]) -> str:
+    cites = tables["citations"][tables["citations"].doc_id == doc["doc_id"]]
+    if cites.empty:
+        return ""
+    items = []
+    for c in cites.itertuples():
+        title = html.escape(f"《{c.title}》" + (f"（{c.doc_number}）" if not _missing(c.doc_number) else ""))
+        if not _missing(c.cited_doc_id) and c.cited_doc_id in pages:
+            title = f'<a href="doc-{c.cited_doc_id}.html">{title}</a> (in this run)'
+        items.append(f"<li>{title}</li>")
+    return f"<h3>Citations ({len(cites)})</h3><ol>{''.join(items)}</ol>"
+
+
+def document_page(doc: dict, tables: dict[str, pd.DataFrame], pages: set[str] = frozenset()) -> str:
     measures = tables["measures"][tables["measures"].doc_id == doc["doc_id"]].sort_values("seq")
-    text_html = render_text(doc["text"] or "", measures, _marks(doc["doc_id"], tables))
-    legend = "".join(f'<span style="background:{colour}">{label}</span>' for _, label, colour in KINDS.values())
+    spans = _spans(doc["doc_id"], tables)
+    text_html = render_text(doc["text"] or "", measures, spans, pages)
+    counts = Counter(kind for _, _, kind, _ in spans)
+    toggles = "".join(f'<label style="background:{colour}66"><input type="checkbox" value="{kind}" checked> '
+                      f"{label} ({counts[kind]})</label>" for kind, (_, label, colour) in KINDS.items())
     items = "".join(
         f'<li><a href="#m{m.seq}">{html.escape(m.label)}</a> {html.escape(m.text[:24])}… — '
-        f"<b>{html.escape(m.lead_department) if isinstance(m.lead_department, str) else '—'}</b></li>"
+        f"<b>{html.escape(_text(m.lead_canonical if not _missing(m.lead_canonical) else m.lead_department))}</b></li>"
         for m in measures.itertuples())
-    meta = "".join(f"<tr><th>{k}</th><td>{html.escape(_shown(doc, k))}</td></tr>"
-                   for k in ("source_path", "title", "issuer", "doc_number", "issue_date", "region", "encoding"))
+    meta = "".join(f"<tr><th>{k}</th><td>{html.escape(_date(doc) if k == 'issue_date' else _text(doc.get(k)))}</td></tr>"
+                   for k in ("source_path", "title", "notice_title", "issuer", "doc_number", "issue_date", "region",
+                             "encoding"))
     aside = (f'<aside><p><a href="index.html">← all documents</a></p><table>{meta}</table>'
-             f'<p class="legend">{legend}</p><p>Click a highlight to see its row:</p><div id="detail"></div>'
-             f"<h3>Measures ({len(measures)})</h3><ol>{items}</ol>{_linked(doc, tables)}</aside>")
-    return _page(doc.get("title") or doc["source_path"], f"<main>{text_html}</main>{aside}")
+             f'<p class="toggles">{toggles}</p><p>Click a highlight to see its row:</p><dl class="row" id="detail">'
+             f"</dl><h3>Measures ({len(measures)})</h3><ol>{items}</ol>{_citations(doc, tables, pages)}"
+             f"{_linked(doc, tables)}<h3>Spans by measure</h3>{_measure_views(doc, measures, spans)}</aside>")
+    return _page(_text(doc.get("title"), doc["source_path"]), f"<main>{text_html}</main>{aside}", _DOC_SCRIPT)
+
+
+def _date(doc: dict) -> str:
+    value = doc.get("issue_date")
+    if _missing(value):
+        return "—"
+    precision = doc.get("issue_date_precision")
+    shown = _text(value)
+    return shown[: {"month": 7, "year": 4}.get(precision if not _missing(precision) else "day", 10)]
 
 
 def _bars(title: str, counts: list[tuple[str, int]]) -> str:
@@ -167,10 +339,10 @@ def _bars(title: str, counts: list[tuple[str, int]]) -> str:
     top = max(n for _, n in counts) or 1
     rows = "".join(
         f'<text x="0" y="{20 * i + 14}" font-size="12">{html.escape(str(label))}</text>'
-        f'<rect x="180" y="{20 * i + 3}" width="{300 * n / top:.0f}" height="14" fill="#5c8fc4"/>'
-        f'<text x="{185 + 300 * n / top:.0f}" y="{20 * i + 14}" font-size="12">{n}</text>'
+        f'<rect x="200" y="{20 * i + 3}" width="{300 * n / top:.0f}" height="14" fill="#5c8fc4"/>'
+        f'<text x="{205 + 300 * n / top:.0f}" y="{20 * i + 14}" font-size="12">{n}</text>'
         for i, (label, n) in enumerate(counts))
-    return (f'<h3>{html.escape(title)}</h3><svg width="540" height="{20 * len(counts) + 6}" '
+    return (f'<h3>{html.escape(title)}</h3><svg width="560" height="{20 * len(counts) + 6}" '
             f'role="img" aria-label="{html.escape(title)}">{rows}</svg>')
 
 
@@ -196,7 +368,7 @@ def citation_graph(tables: dict[str, pd.DataFrame]) -> str:
                       f'stroke-width="2" marker-end="url(#arrow)"><title>cites</title></line>')
     for d in docs.itertuples():
         x, y = at[d.doc_id]
-        label = html.escape(str(d.title if isinstance(d.title, str) else d.source_path)[:14])
+        label = html.escape(_text(d.title, d.source_path)[:14])
         shapes.append(f'<a href="doc-{d.doc_id}.html"><circle cx="{x:.0f}" cy="{y:.0f}" r="6" fill="#5c8fc4"/>'
                       f'<text x="{x + 8:.0f}" y="{y + 4:.0f}" font-size="11">{label}</text></a>')
     arrow = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="14" refY="5" markerWidth="6" markerHeight="6" '
@@ -206,23 +378,38 @@ def citation_graph(tables: dict[str, pd.DataFrame]) -> str:
             f'{"".join(shapes)}</svg>')
 
 
+def _lead_organs(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int]]:
+    """Measures per lead organ: the canonical name and level where known, else the name as written."""
+    m = tables["measures"]
+    organ = [f"{_text(c)}（{_text(lv, '?')}）" if not _missing(c) else _text(n)
+             for c, lv, n in zip(m.lead_canonical, m.lead_level, m.lead_department) if not _missing(n)]
+    return Counter(organ).most_common(15)
+
+
 def index_page(tables: dict[str, pd.DataFrame]) -> str:
     docs = tables["documents"].sort_values("source_path")
-    counts = {name: Counter(tables[name].doc_id) for name in ("measures", "targets", "deadlines", "departments")}
+    counts = {name: Counter(tables[name].doc_id) for name in ("measures", "targets", "deadlines", "departments",
+                                                               "links")}
     rows = []
     for d in docs.to_dict("records"):
-        link = (f'<a href="doc-{d["doc_id"]}.html">{html.escape(d["source_path"])}</a>' if d["status"] == "ok"
+        ok = d["status"] == "ok"
+        link = (f'<a href="doc-{d["doc_id"]}.html">{html.escape(d["source_path"])}</a>' if ok
                 else html.escape(d["source_path"]))
-        error = f'<span class="failed">{html.escape(d["error"])}</span>' if d["status"] != "ok" else ""
+        error = f'<span class="failed">{html.escape(_text(d["error"], ""))}</span>' if not ok else ""
         cells = "".join(f"<td>{counts[name][d['doc_id']]}</td>" for name in counts)
-        rows.append(f"<tr><td>{link}</td><td>{d['status']}</td>{cells}<td>{html.escape(str(d['title'] or ''))}"
-                    f"</td><td>{error}</td></tr>")
-    header = "".join(f"<th>{name}</th>" for name in counts)
-    table = (f"<table><tr><th>file</th><th>status</th>{header}<th>title</th><th>error</th></tr>"
-             f"{''.join(rows)}</table>")
-    targets = tables["targets"]
-    by_year = sorted(Counter(int(y) for y in targets.deadline_year.dropna()).items())
-    leads = Counter(tables["measures"].lead_department.dropna()).most_common(15)
+        rows.append(f'<tr data-status="{d["status"]}"><td>{link}</td><td>{d["status"]}</td>'
+                    f"<td>{html.escape(_text(d['title'], ''))}</td><td>{html.escape(_text(d['issuer'], ''))}</td>"
+                    f"<td>{html.escape(_date(d) if ok else '')}</td><td>{html.escape(_text(d['region'], ''))}</td>"
+                    f"{cells}<td>{error}</td></tr>")
+    header = "".join(f"<th>{name}</th>" for name in ("file", "status", "title", "issuer", "issued", "region",
+                                                     *counts, "error"))
+    ok = int((docs.status == "ok").sum())
+    controls = (f'<p><input id="filter" placeholder="filter: file, title, issuer, region…" size="40"> '
+                f'<select id="status"><option value="">all ({len(docs)})</option><option value="ok">ok ({ok})'
+                f'</option><option value="failed">failed ({len(docs) - ok})</option></select> '
+                f'showing <span id="shown">{len(docs)}</span> — click a column to sort</p>')
+    table = f'<table id="docs"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    by_year = sorted(Counter(int(y) for y in tables["targets"].deadline_year.dropna()).items())
     measures = tables["measures"]
     coverage = []
     for d in docs[docs.status == "ok"].to_dict("records"):
@@ -230,22 +417,33 @@ def index_page(tables: dict[str, pd.DataFrame]) -> str:
         share = int(round(100 * m.lead_department.notna().mean())) if len(m) else 0
         coverage.append((d["source_path"][:28], share))
     charts = (_bars("Targets by deadline year", [(str(y), n) for y, n in by_year])
-              + _bars("Measures per lead department (top 15)", leads)
+              + _bars("Measures per lead organ (canonical name and level; top 15)", _lead_organs(tables))
               + _bars("Coverage: % of measures with a lead department", coverage) + citation_graph(tables))
-    ok = int((docs.status == "ok").sum())
-    body = (f"<main style='white-space:normal'><h1>Extraction review</h1><p>{len(docs)} documents, {ok} ok, "
-            f"{len(docs) - ok} failed</p>{table}{charts}</main>")
-    return _page("Extraction review", body)
+    body = (f"<main class='index'><h1>Extraction review</h1><p>{len(docs)} documents, {ok} ok, "
+            f"{len(docs) - ok} failed; {len(measures)} measures, {len(tables['targets'])} targets, "
+            f"{len(tables['links'])} links</p>{controls}{table}{charts}</main>")
+    return _page("Extraction review", body, _INDEX_SCRIPT)
 
 
 def write_review(output_dir: str | Path) -> Path:
-    """Write the review site into ``output_dir/review``; returns the index page."""
+    """Write the review site of the tables in ``output_dir`` into ``output_dir/review`` as one set
+    (built beside it, then swapped in); returns the index page."""
+    output_dir = Path(output_dir)
     tables = load_tables(output_dir)
-    site = Path(output_dir) / "review"
-    site.mkdir(parents=True, exist_ok=True)
-    for doc in tables["documents"].to_dict("records"):
-        if doc["status"] == "ok":
-            (site / f"doc-{doc['doc_id']}.html").write_text(document_page(doc, tables), encoding="utf-8")
-    index = site / "index.html"
-    index.write_text(index_page(tables), encoding="utf-8")
-    return index
+    pages = _cited_pages(tables)
+    build = Path(tempfile.mkdtemp(prefix=".review-", dir=output_dir))
+    try:
+        for doc in tables["documents"].to_dict("records"):
+            if doc["status"] == "ok":
+                (build / f"doc-{doc['doc_id']}.html").write_text(document_page(doc, tables, pages), encoding="utf-8")
+        (build / "index.html").write_text(index_page(tables), encoding="utf-8")
+        as_umask_allows(build, directory=True)
+        site = output_dir / "review"
+        old = output_dir / f".review-old-{os.getpid()}"
+        if site.exists():
+            site.rename(old)
+        build.rename(site)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    return site / "index.html"

@@ -9,6 +9,7 @@ the rule id and the reason.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,40 @@ _ID = regex.compile(r"^[a-z][a-z0-9_.]*$")
 # a group that repeats without bound and holds an unbounded repeat itself: (a+)+, (?:x*y)*
 _UNBOUNDED = r"(?:[+*]|\{\d*,\})"
 _NESTED_QUANTIFIER = regex.compile(rf"\((?:[^()\\]|\\.)*{_UNBOUNDED}(?:[^()\\]|\\.)*\){_UNBOUNDED}")
+
+
+# file -> kind -> the keys its rules may have besides id, comment, examples and pattern: what
+# the stages read. A key or kind not listed is a misspelling (or a rule nothing would read).
+SCHEMA: dict[str, dict[str, frozenset[str]]] = {
+    "deadlines": {"named_period": frozenset({"periods"}), "expression": frozenset({"kind", "on_issue"}),
+                  "exclude": frozenset()},
+    "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
+                    "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"suffixes"}),
+                    "blanket": frozenset()},
+    "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
+                 "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
+    "noise": {"inline": frozenset({"replace"}), "line": frozenset(), "tail": frozenset({"max_line_chars"}),
+              "html_chrome": frozenset({"tokens"})},
+    "normalise": {"replace": frozenset({"map", "replace"})},
+    "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
+                       "label": frozenset({"role"}), "role": frozenset({"role"}),
+                       "assignment": frozenset({"template"}), "segment_cue": frozenset()},
+    "structure": {"numbering": frozenset({"always_item", "heading_only", "rank"}), "framing": frozenset(),
+                  "body_end": frozenset()},
+    "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
+                "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "template", "unit",
+                                      "unit_format"}),
+                "comparator": frozenset({"adjacent_before", "after", "before", "symbol"}),
+                "exclude": frozenset({"count_only", "left", "quantity", "right", "skip_units"}),
+                "indicator": frozenset({"anywhere", "drop", "kept_ends", "leading", "trailing"}),
+                "enumeration": frozenset({"category", "markers"})},
+}
+_COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class RuleError(ValueError):
@@ -112,6 +147,11 @@ def _rule(file: str, kind: str, table: dict[str, Any], parts: dict[str, str]) ->
     for example in examples:
         if not isinstance(example, dict) or "in" not in example:
             raise RuleError(file, rule_id, "each example needs an 'in' field")
+    allowed = SCHEMA.get(file.removesuffix(".toml"), {}).get(kind, frozenset()) | _COMMON_KEYS
+    for key in table:
+        if key not in allowed:
+            raise RuleError(file, rule_id, f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
+                                           f"[[{kind}]] rules take {', '.join(sorted(allowed))}")
     pattern = None
     if "pattern" in table:
         if not isinstance(table["pattern"], str) or not table["pattern"]:
@@ -128,6 +168,14 @@ def load_file(path: Path) -> tuple[dict[str, list[Rule]], dict[str, str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RuleError(name, None, f"not valid TOML: {exc}") from None
+    known = SCHEMA.get(path.stem)
+    if known is None:
+        raise RuleError(name, None, f"no stage reads a rule file named {name!r}{_did_you_mean(path.stem, SCHEMA)}; "
+                                    f"rule files are {', '.join(f'{f}.toml' for f in sorted(SCHEMA))}")
+    for kind in data:
+        if kind != "parts" and kind not in known:
+            raise RuleError(name, None, f"unknown table [[{kind}]]{_did_you_mean(kind, known)}; "
+                                        f"{name} has {', '.join(f'[[{k}]]' for k in sorted(known))}")
     parts = data.get("parts", {})
     if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
         raise RuleError(name, None, "[parts] must map names to pattern strings")

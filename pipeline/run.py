@@ -4,6 +4,7 @@ Only this module touches the input and output folders (with ``write``).
 """
 from __future__ import annotations
 
+import fnmatch
 import gc
 import hashlib
 import multiprocessing
@@ -13,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -27,6 +28,10 @@ from pipeline.write import TableWriters, decode_tables, encode_tables
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
 
 SKIPPED_NAMES = ("~", ".swp", ".tmp", ".part", ".crdownload", "Thumbs.db", "desktop.ini")
+# files that are not documents: manifests and data files, images, tables (an --include glob reads them)
+NOT_DOCUMENTS = (".tsv", ".csv", ".json", ".jsonl", ".xlsx", ".xls", ".ods", ".parquet", ".png", ".jpg", ".jpeg",
+                 ".gif", ".bmp", ".webp", ".svg", ".ico", ".tif", ".tiff")
+SHOWN_FAILURES = 10
 
 
 @dataclass
@@ -37,25 +42,63 @@ class Summary:
     reused: int
     rows: dict[str, int]
     seconds: float
+    skipped: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         counts = ", ".join(f"{name} {n}" for name, n in self.rows.items() if name != "documents")
         reused = f", {self.reused} unchanged (reused)" if self.reused else ""
-        return (f"read {self.files} files: {self.ok} ok, {self.failed} failed{reused}; rows: {counts} "
-                f"({self.seconds:.1f} s)")
+        skipped = f", {self.skipped} not documents (skipped)" if self.skipped else ""
+        lines = [f"read {self.files} files: {self.ok} ok, {self.failed} failed{reused}{skipped}; rows: {counts} "
+                 f"({self.seconds:.1f} s)"]
+        lines += [f"  failed: {source}: {error}" for source, error in self.failures[:SHOWN_FAILURES]]
+        if len(self.failures) > SHOWN_FAILURES:
+            lines.append(f"  … and {len(self.failures) - SHOWN_FAILURES} more: documents.parquet has them "
+                         "(status = 'failed')")
+        return "\n".join(lines)
 
 
-def list_inputs(input_dir: Path) -> list[Path]:
-    """Document files below ``input_dir``, sorted; hidden files and editor droppings skipped."""
-    found = []
+@dataclass
+class Inputs:
+    """The document files of an input folder, and how many files were passed over as not documents."""
+
+    paths: list[Path]
+    skipped: int
+
+
+def _matches(relative: str, globs: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(relative.rsplit("/", 1)[-1], g) for g in globs)
+
+
+def select_inputs(input_dir: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+                  output_dir: Path | None = None) -> Inputs:
+    """Document files below ``input_dir``, sorted. Hidden files, editor droppings and the output
+    folder are passed over silently; manifests, data files and images are skipped and counted
+    unless an ``include`` glob names them; ``include`` keeps only matching files, ``exclude``
+    drops matching ones (globs match the path below ``input_dir`` or the file name)."""
+    found, skipped = [], 0
+    output_dir = output_dir.resolve() if output_dir is not None else None
     for path in sorted(input_dir.rglob("*")):
         relative = path.relative_to(input_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
         if path.name.endswith(SKIPPED_NAMES) or path.name.startswith("~$") or not path.is_file():
             continue
+        if output_dir is not None and output_dir in path.resolve().parents:
+            continue
+        name = relative.as_posix()
+        if (include and not _matches(name, include)) or _matches(name, exclude):
+            continue
+        if path.suffix.lower() in NOT_DOCUMENTS and not include:
+            skipped += 1
+            continue
         found.append(path)
-    return found
+    return Inputs(found, skipped)
+
+
+def list_inputs(input_dir: Path) -> list[Path]:
+    """Document files below ``input_dir``, sorted (``select_inputs`` with no globs)."""
+    return select_inputs(input_dir).paths
 
 
 def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, str], Rows]:
@@ -81,7 +124,7 @@ def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, 
 
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
             paths: list[Path] | None = None, max_mb: float = DEFAULT_MAX_MB, full: bool = False,
-            jobs: int | None = None) -> Summary:
+            jobs: int | None = None, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Summary:
     """Run the pipeline over a folder and write every table to ``output_dir``.
 
     ``jobs`` worker processes (default: all cores) each load the rules and spaCy once;
@@ -95,7 +138,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     gc.freeze()  # the rules, jieba and spaCy live for the whole run: keep the collector (and forks) off them
     version = run_version(ctx)
     previous = {} if full else previous_rows(output_dir, version)
-    paths = list_inputs(input_dir) if paths is None else paths
+    inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
+    paths = inputs.paths
     tasks = [(path, path.relative_to(input_dir).as_posix()) for path in paths]
     settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous))
     progress = Progress(len(tasks), quiet)
@@ -107,7 +151,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
             progress.update(source, _size(path))
         writers.commit(link_tables)
     progress.close()
-    return output.summary(began)
+    return output.summary(began, inputs.skipped)
 
 
 def run_version(ctx) -> dict[str, str]:
@@ -122,6 +166,7 @@ class RunOutput:
         self.writers = writers
         self.counts = {name: 0 for name in TABLE_NAMES}
         self.ok = self.failed = self.reused = 0
+        self.failures: list[tuple[str, str]] = []
         self.seen: dict[str, str] = {}
 
     def add(self, rows: "Rows | Converted", reused: bool = False) -> None:
@@ -138,12 +183,14 @@ class RunOutput:
         for name, table in tables.items():
             self.counts[name] += table.num_rows if hasattr(table, "num_rows") else len(table)
         self.ok += rows.document["status"] == "ok"
-        self.failed += rows.document["status"] != "ok"
+        if rows.document["status"] != "ok":
+            self.failed += 1
+            self.failures.append((rows.document["source_path"], rows.document.get("error") or "failed"))
         self.reused += reused
 
-    def summary(self, began: float) -> Summary:
+    def summary(self, began: float, skipped: int = 0) -> Summary:
         return Summary(self.ok + self.failed, self.ok, self.failed, self.reused, self.counts,
-                       time.monotonic() - began)
+                       time.monotonic() - began, skipped, self.failures)
 
 
 @dataclass
@@ -156,7 +203,7 @@ class Converted:
     @classmethod
     def of(cls, rows: Rows) -> "Converted":
         doc = rows.document
-        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of")}
+        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of", "error")}
         return cls(keys, encode_tables(rows.tables))
 
     @property
@@ -266,8 +313,11 @@ class Progress:
             self.bar.update()
         elif not self.quiet and time.monotonic() - self.last >= 10:
             self.last = time.monotonic()
-            rate = self.bytes / 2**20 / (self.last - self.began)
-            print(f"{self.done}/{self.total} files, {rate:.2f} MB/s, last {source}", file=sys.stderr, flush=True)
+            elapsed = self.last - self.began
+            rate = self.bytes / 2**20 / elapsed
+            left = elapsed / self.done * (self.total - self.done)
+            print(f"{self.done}/{self.total} files, {rate:.2f} MB/s, ETA {int(left // 60)}m{int(left % 60):02d}s, "
+                  f"last {source}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -49,6 +49,8 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("end", pa.int32(), "end offset of text"),
         ("lead_department", pa.string(), "lead department as written; null when none is stated"),
         ("co_departments", pa.list_(pa.string()), "co-departments in the order written"),
+        ("lead_canonical", pa.string(), "the lead department's canonical name (as in departments.canonical); null when unknown"),
+        ("lead_level", pa.string(), "the lead department's level (国家, 省, 市, 县 …); null when unknown"),
         ("rule", pa.string(), "numbering rule that found the item"),
     ],
     "targets": [

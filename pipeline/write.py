@@ -18,6 +18,17 @@ import pyarrow.parquet as pq
 
 from pipeline.schema import TABLES, schema
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def as_umask_allows(path: Path, directory: bool = False) -> None:
+    """Give a temporary file (created 0600) or folder (0700) the permissions a new one of the user gets."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 ROW_GROUP_ROWS = {"documents": 256}  # documents carry their whole text; other tables are small rows
 DEFAULT_ROW_GROUP_ROWS = 20_000
 
@@ -105,6 +116,8 @@ class TableWriters:
             for name, table in corpus_stage(dict(self.temps)).items():
                 self._rewrite(name, table)
         written = {}
+        for tmp in self.temps.values():
+            as_umask_allows(tmp)
         for name, tmp in self.temps.items():
             final = self.out_dir / f"{name}.parquet"
             os.replace(tmp, final)

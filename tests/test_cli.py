@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import RAW, ROOT
+from pipeline import __version__ as pipeline_version
 from pipeline.rules import RULES_DIR
 from pipeline.schema import TABLES
 
@@ -59,6 +60,78 @@ def test_invalid_rules_stop_the_run_before_it_starts(tmp_path):
     result = run("extract", str(RAW), str(tmp_path / "out"), "--rules", str(rules))
     assert result.returncode == 2
     assert "noise.toml: rule 'x': pattern does not compile" in result.stderr
+
+
+def test_a_misspelt_rule_key_stops_extract_with_exit_2(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    targets = rules / "targets.toml"
+    targets.write_text(targets.read_text(encoding="utf-8").replace("\nnames = ", "\nnmes = ", 1), encoding="utf-8")
+    result = run("extract", str(RAW), str(tmp_path / "out"), "--rules", str(rules))
+    assert result.returncode == 2
+    assert "targets.toml: rule '" in result.stderr and "unknown key 'nmes'" in result.stderr
+    assert not (tmp_path / "out" / "targets.parquet").exists()
+
+
+def test_manifests_and_images_are_skipped_and_counted_and_globs_choose_files(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for seed in sorted(RAW.glob("*.txt"))[:2]:
+        shutil.copy(seed, inputs)
+    (inputs / "SOURCES.tsv").write_text("file\tsource\n000.txt\thttp://example.org\n", encoding="utf-8")
+    (inputs / "chart.png").write_bytes(b"\x89PNG\r\n")
+    result = run("extract", str(inputs), str(tmp_path / "out"))
+    assert result.returncode == 0 and "read 2 files: 2 ok, 0 failed, 2 not documents (skipped)" in result.stdout
+    only = run("extract", str(inputs), str(tmp_path / "out2"), "--include", "000_*", "--exclude", "*.png")
+    assert only.stdout.startswith("read 1 files: 1 ok")
+    none = run("extract", str(inputs), str(tmp_path / "out3"), "--include", "*.docx")
+    assert none.returncode == 0 and "warning: no document files found" in none.stderr
+
+
+def test_version_help_and_the_console_script_name():
+    assert run("--version").stdout.strip() == f"python -m pipeline {pipeline_version}"
+    script = Path(sys.executable).with_name("policy-pipeline")
+    usage = subprocess.run([str(script), "extract", "--help"], capture_output=True, text=True).stdout
+    assert usage.startswith("usage: policy-pipeline extract")
+    for option in ("--rules", "--quiet", "--max-mb", "--full", "--jobs", "--engine", "--include", "--exclude"):
+        assert option in usage
+    undocumented = [line for line in usage.splitlines() if line.strip().startswith("--") and len(line.split()) == 1]
+    assert undocumented == []
+
+
+def test_tables_are_created_with_the_users_umask(tmp_path):
+    result = subprocess.run(["sh", "-c", f"umask 022 && {sys.executable} -m pipeline extract {RAW} {tmp_path / 'out'}"
+                             f" && {sys.executable} -m pipeline review {tmp_path / 'out'}"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    for path in [*(tmp_path / "out").glob("*.parquet"), tmp_path / "out" / "review" / "index.html"]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    assert (tmp_path / "out" / "review").stat().st_mode & 0o777 == 0o755
+
+
+def test_failed_files_are_listed_in_the_summary(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "scan.pdf").write_bytes(b"%PDF-1.4 ...")
+    (inputs / "empty.txt").write_bytes(b"")
+    result = run("extract", str(inputs), str(tmp_path / "out"))
+    assert "  failed: empty.txt: file is empty" in result.stdout
+    assert "  failed: scan.pdf: not text: looks like a PDF" in result.stdout
+
+
+def test_export_writes_csv_and_json_lines_of_every_table(tmp_path, seeds_out):
+    for fmt in ("csv", "jsonl"):
+        result = run("export", str(seeds_out), "--format", fmt, "--to", str(tmp_path / fmt))
+        assert result.returncode == 0, result.stderr
+        for name in TABLES:
+            assert (tmp_path / fmt / f"{name}.{fmt}").exists()
+    import pandas as pd
+
+    measures = pd.read_csv(tmp_path / "csv" / "measures.csv", encoding="utf-8-sig")
+    assert len(measures) == pq.read_table(seeds_out / "measures.parquet").num_rows
+    assert measures.path.iloc[0].startswith('["')  # lists as JSON
+    first = json.loads((tmp_path / "jsonl" / "documents.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["status"] == "ok" and isinstance(first["page_fields"], list)
 
 
 def test_an_unreadable_file_is_a_failed_row_and_the_run_goes_on(tmp_path):

@@ -27,8 +27,8 @@ def test_every_rule_has_examples_and_there_are_many():
     assert all(r.examples for r in rules.all())
 
 
-def _write(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "broken.toml"
+def _write(tmp_path: Path, body: str, name: str = "noise.toml") -> Path:
+    path = tmp_path / name
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -41,13 +41,30 @@ def _write(tmp_path: Path, body: str) -> Path:
     ('[[line]]\nid = "no_comment"\npattern = "a"\nexamples = [{in = "a"}]\n', "no_comment", "missing 'comment'"),
     ('[[line]]\nid = "unknown_part"\ncomment = "x"\npattern = "<<nope>>"\nexamples = [{in = "a"}]\n', "unknown_part", "unknown part"),
     ('[[line]\nid = 1\n', None, "not valid TOML"),
+    ('[[line]]\nid = "typo"\ncomment = "x"\npattern = "a"\nexamples = [{in = "a"}]\nmax_line_char = 3\n', "typo",
+     "unknown key 'max_line_char'"),
+    ('[[lines]]\nid = "x"\ncomment = "x"\npattern = "a"\nexamples = [{in = "a"}]\n', None,
+     "unknown table [[lines]] (did you mean 'line'?)"),
 ])
 def test_bad_rule_file_names_file_rule_and_reason(tmp_path, body, rule_id, reason):
     with pytest.raises(RuleError) as err:
         load_file(_write(tmp_path, body))
-    assert err.value.file == "broken.toml"
+    assert err.value.file == "noise.toml"
     assert err.value.rule_id == rule_id
     assert reason in err.value.reason
+
+
+def test_a_misspelt_key_says_what_it_may_have_meant(tmp_path):
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, '[[unit]]\nid = "u"\ncomment = "c"\nnmes = ["个"]\nexamples = [{in = "a"}]\n',
+                         "targets.toml"))
+    assert str(err.value).startswith("targets.toml: rule 'u': unknown key 'nmes' (did you mean 'names'?)")
+
+
+def test_a_rule_file_no_stage_reads_is_an_error(tmp_path):
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, "", "target.toml"))
+    assert "no stage reads a rule file named 'target.toml' (did you mean 'targets'?)" in str(err.value)
 
 
 def test_rules_check_cli_reports_a_failing_example(tmp_path):

@@ -47,11 +47,13 @@ def words(text: str) -> list[str]:
 
 @dataclass
 class SparseRows:
-    """Unit vectors of a document's measures: row, feature id and weight of every entry."""
+    """Unit vectors of a document's measures: for every entry its row and weight, and which of
+    the document's distinct features (``distinct``, sorted) it is."""
 
     rows: np.ndarray
-    features: np.ndarray
     weights: np.ndarray
+    distinct: np.ndarray
+    feature_of: np.ndarray
     n: int
 
 
@@ -62,20 +64,28 @@ def _unit_rows(vectors: list[dict[int, float]]) -> SparseRows:
         rows += [i] * len(v)
         features += list(v)
         weights += [x / norm for x in v.values()]
-    return SparseRows(np.array(rows, dtype=np.int32), np.array(features, dtype=np.int64),
-                      np.array(weights, dtype=np.float64), len(vectors))
+    distinct, feature_of = np.unique(np.array(features, dtype=np.int64), return_inverse=True)
+    return SparseRows(np.array(rows, dtype=np.int32), np.array(weights, dtype=np.float64), distinct,
+                      feature_of.astype(np.int64), len(vectors))
+
+
+def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
+    """The rows of ``side`` as a dense matrix over the ``shared`` features."""
+    column = np.full(side.distinct.size, -1, dtype=np.int64)
+    column[np.searchsorted(side.distinct, shared)] = np.arange(shared.size)
+    entry = column[side.feature_of]
+    keep = entry >= 0
+    dense = np.zeros((side.n, shared.size))
+    np.add.at(dense, (side.rows[keep], entry[keep]), side.weights[keep])
+    return dense
 
 
 def cosines(a: SparseRows, b: SparseRows) -> np.ndarray:
     """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share."""
-    shared = np.intersect1d(a.features, b.features)
+    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
     if not shared.size:
         return np.zeros((a.n, b.n))
-    da, db = np.zeros((a.n, shared.size)), np.zeros((b.n, shared.size))
-    for dense, side in ((da, a), (db, b)):
-        keep = np.isin(side.features, shared)
-        np.add.at(dense, (side.rows[keep], np.searchsorted(shared, side.features[keep])), side.weights[keep])
-    return da @ db.T
+    return _dense(a, shared) @ _dense(b, shared).T
 
 
 @dataclass
@@ -145,32 +155,38 @@ class Passage:
     other_end: int
 
 
-def _longest_chain(positions: list[int], width: int) -> tuple[int, int]:
+def seeds(text: str) -> list[str]:
+    """The ``SEED``-character string starting at each position of ``text``."""
+    return [text[i:i + SEED] for i in range(len(text) - SEED + 1)]
+
+
+def _longest_chain(positions: list[int]) -> tuple[int, int]:
     """The span of the longest run of anchor positions no more than ``MAX_GAP`` apart."""
-    best, start, previous = (0, 0), None, None
+    best, start, previous = (0, 0), 0, None
     for p in positions:
         if previous is None or p - previous > MAX_GAP:
             start = p
         previous = p
-        if p + width - start > best[1] - best[0]:
-            best = (start, p + width)
+        if p + SEED - start > best[1] - best[0]:
+            best = (start, p + SEED)
     return best
 
 
-def shared_passage(a: str, b: str) -> Passage:
+def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: list[str] | None = None) -> Passage:
     """The passage two texts share most, found the way BLAST seeds a local alignment: positions
     whose ``SEED``-character string occurs in the other text are anchors; the longest run of
     anchors with gaps of at most ``MAX_GAP`` characters (rewording, other numbers) is the passage
-    on one side, and the anchors of its strings on the other side give the passage there."""
-    seeds_b: dict[str, list[int]] = {}
-    for j in range(len(b) - SEED + 1):
-        seeds_b.setdefault(b[j:j + SEED], []).append(j)
-    anchors = [i for i in range(len(a) - SEED + 1) if a[i:i + SEED] in seeds_b]
-    if not anchors:
+    on one side, and the anchors of its strings on the other side give the passage there.
+    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made."""
+    seeds_a = seeds(a) if seeds_a is None else seeds_a
+    seeds_b = seeds(b) if seeds_b is None else seeds_b
+    in_b = set(seeds_b)
+    anchors = [i for i, seed in enumerate(seeds_a) if seed in in_b]
+    start, end = _longest_chain(anchors)
+    if end == 0:
         return Passage(0, 0, 0, 0)
-    start, end = _longest_chain(anchors, SEED)
-    other = sorted({j for i in anchors if start <= i < end for j in seeds_b[a[i:i + SEED]]})
-    other_start, other_end = _longest_chain(other, SEED)
+    inside = {seeds_a[i] for i in anchors if start <= i < end}
+    other_start, other_end = _longest_chain([j for j, seed in enumerate(seeds_b) if seed in inside])
     return Passage(start, end, other_start, other_end)
 
 

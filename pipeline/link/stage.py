@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.link.align import Weights, align, shared_passage
+from pipeline.link.align import Weights, align, seeds, shared_passage
 from pipeline.link.candidates import candidate_pairs
 from pipeline.link.citations import resolve, targets_of
 from pipeline.write import to_table
@@ -55,7 +55,10 @@ def link_pair(job: tuple) -> list[dict]:
     rows = []
     for link in align(vectors_a, vectors_b):
         ma, mb = measures_a[link.a], measures_b[link.b]
-        passage = shared_passage(ma["text"], mb["text"])
+        for m in (ma, mb):
+            if "seeds" not in m:  # made once per measure, whatever the number of pairs it is in
+                m["seeds"] = seeds(m["text"])
+        passage = shared_passage(ma["text"], mb["text"], ma["seeds"], mb["seeds"])
         rows.append({
             "doc_id": a, "measure_id": ma["measure_id"], "other_doc_id": b, "other_measure_id": mb["measure_id"],
             "relation": link.relation, "score": round(link.score, 4), "basis": basis,
