@@ -60,6 +60,20 @@ def build_corpus(seeds: Path, out: Path, megabytes: float, seed: int = 7) -> tup
     return n, total
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc/*/status: the per-thread
+    ``children`` files are not filled on every kernel)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            found.append(int(status.parent.name))
+    return found
+
+
 def _tree_memory(pid: int) -> int:
     """Memory of a process and all its descendants, in bytes: the proportional set size,
     so pages the forked workers share with their parent are counted once."""
@@ -69,10 +83,9 @@ def _tree_memory(pid: int) -> int:
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
                 total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                stack += [int(c) for c in f.read().split()]
         except (OSError, StopIteration):
             continue
+        stack += children_of(p)
     return total
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.rules import RULES_DIR, RuleError, check_rules
+from pipeline.write import RunLocked
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -40,6 +42,15 @@ def _extract(args: argparse.Namespace) -> int:
                               exclude=tuple(args.exclude))
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
+        return 2
+    except RunLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        print(f"error: no space left on the device while writing {args.output}; the previous tables are "
+              "untouched: free some space and run again", file=sys.stderr)
         return 2
     if summary.files == 0:
         globs = " (check --include/--exclude)" if args.include or args.exclude else ""

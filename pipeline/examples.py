@@ -146,6 +146,10 @@ def run_examples(rules: Rules, rules_dir: str | None = None) -> list[RuleError]:
         except RuleError as exc:
             problems.append(exc)
             continue
+        except TimeoutError:
+            problems.append(RuleError(rule.file, rule.id, f"example {example['in']!r}: a pattern took over "
+                                                          f"{MATCH_TIMEOUT:g} s on it (it backtracks badly)"))
+            continue
         if "out" in example and got != example["out"]:
             problems.append(RuleError(rule.file, rule.id,
                                       f"example {example['in']!r}: expected {example['out']!r}, got {got!r}"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,6 +188,9 @@ class SelectiveSegmenter:
 def build_nlp(rules_dir: str, lexicon: Lexicon, rules: Rules) -> Language:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.tokenizer = SelectiveSegmenter(nlp.vocab, [r.pattern for r in rules.of("responsibility", "segment_cue")])
+    # spaCy's 1,000,000-character guard is for parsers that need memory per token; these components
+    # do not, and the file size limit (--max-mb) already bounds a document
+    nlp.max_length = sys.maxsize
     ruler = nlp.add_pipe("span_ruler", name="dept_mentions", config={"spans_key": "dept_mentions"})
     with nlp.tokenizer.segmenting_everything():  # names are matched in jieba-segmented sentences
         ruler.add_patterns([

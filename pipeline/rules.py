@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,11 @@ _ID = regex.compile(r"^[a-z][a-z0-9_.]*$")
 # a group that repeats without bound and holds an unbounded repeat itself: (a+)+, (?:x*y)*
 _UNBOUNDED = r"(?:[+*]|\{\d*,\})"
 _NESTED_QUANTIFIER = regex.compile(rf"\((?:[^()\\]|\\.)*{_UNBOUNDED}(?:[^()\\]|\\.)*\){_UNBOUNDED}")
+_QUANTIFIER = regex.compile(r"(?<!\\)(?:[+*]|\{\d*,?\d*\})")
+# an innermost group and the quantifier after it
+_QUANTIFIED_GROUP = regex.compile(r"\((?P<body>(?:[^()\\]|\\.)*)\)(?P<outer>[+*]|\{\d*,?\d*\})")
+_META = regex.compile(r"[\\\[\].^$*+?{}()|]")
+PROBE_SECONDS = 0.05
 
 
 # file -> kind -> the keys its rules may have besides id, comment, examples and pattern: what
@@ -55,6 +61,10 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                 "enumeration": frozenset({"category", "markers"})},
 }
 _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
+# other keys that hold patterns (checked like `pattern` at load time; <<parts>> the rule file
+# does not define, like the department lexicon's <<depts>>, stand for a placeholder there)
+PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
+                ("responsibility", "assignment"): ("template",)}
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -116,14 +126,95 @@ def expand_parts(pattern: str, parts: dict[str, str], file: str, rule_id: str, d
     return _PART_REF.sub(repl, pattern)
 
 
+def _top_level_alternatives(group: str) -> list[str]:
+    """The alternatives of an innermost group's content (``|`` inside ``[...]`` is a character)."""
+    alternatives, current, in_class, escaped = [], [], False, False
+    for c in group:
+        if escaped:
+            current.append(c)
+            escaped = False
+        elif c == "\\":
+            current.append(c)
+            escaped = True
+        elif c == "[":
+            in_class = True
+            current.append(c)
+        elif c == "]":
+            in_class = False
+            current.append(c)
+        elif c == "|" and not in_class:
+            alternatives.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    return [*alternatives, "".join(current)]
+
+
+def _most(quantifier: str) -> float:
+    """The most repeats a quantifier allows: + * {2,} -> infinity, {1,100} -> 100, ? -> 1
+    (an exact count like {3} leaves no choice and is not counted as a repeat)."""
+    if quantifier in "+*" or quantifier.endswith(",}"):
+        return math.inf
+    if quantifier == "?":
+        return 1
+    numbers = [int(n) for n in regex.findall(r"\d+", quantifier)]
+    return max(numbers) if numbers else 1
+
+
+def safety_problem(expanded: str) -> str | None:
+    """Why a pattern could backtrack catastrophically, or None: repeats nested in repeats (unbounded,
+    or bounded with 1,000 or more combinations, unless each repeat ends in a literal delimiter:
+    (?:\\p{Han}{1,8}、)+) and alternatives that overlap inside a repeat."""
+    if _NESTED_QUANTIFIER.search(expanded):
+        return "nested quantifier (like (a+)+) can backtrack catastrophically"
+    for m in _QUANTIFIED_GROUP.finditer(expanded):
+        body, outer = m.group("body"), _most(m.group("outer"))
+        inner = max((_most(q) for q in _QUANTIFIER.findall(body) if not regex.fullmatch(r"\{\d+\}", q)), default=1)
+        delimited = bool(body) and not _META.search(body[-1]) and not body.endswith("\\" + body[-1])
+        if inner > 1 and outer > 1 and inner * outer >= 1000 and not delimited:
+            return (f"repeat nested in a repeat ({m.group(0)[:40]}) allows {inner * outer:g} ways to split a "
+                    "match: bound them more tightly")
+        if outer > 1:
+            alternatives = [a.removeprefix("?:") for a in _top_level_alternatives(body.removeprefix("?:"))]
+            literal = [a for a in alternatives if a and not _META.search(a)]
+            for a in literal:
+                if any(b != a and b.startswith(a) for b in literal) or literal.count(a) > 1:
+                    return (f"alternatives overlap inside a repeat ({m.group(0)[:40]}): the same text can be "
+                            "matched many ways; make the alternatives distinct")
+    return None
+
+
+def _probe(pattern: regex.Pattern) -> str | None:
+    """Run the pattern on strings made of its own characters, repeated; one that takes more than
+    ``PROBE_SECONDS`` backtracks badly on some line."""
+    literals = sorted(set(regex.sub(r"\\.|\[[^\]]*\]|[()|?*+{}^$.,\d]", "", pattern.pattern)))[:6] or ["a"]
+    for c in literals:
+        for probe in (c * 60 + "\x00", (c + "，") * 40 + "\x00"):
+            try:
+                pattern.search(probe, timeout=PROBE_SECONDS)
+            except TimeoutError:
+                return f"takes over {PROBE_SECONDS * 1000:.0f} ms on a line of {c!r} repeated: it backtracks badly"
+    return None
+
+
+def _check_pattern_field(source, parts: dict[str, str], file: str, rule_id: str, key: str) -> None:
+    if not isinstance(source, str) or not source:
+        raise RuleError(file, rule_id, f"{key!r} must be a non-empty pattern string")
+    placeholders = {name: "x" for name in _PART_REF.findall(source) if name not in parts}
+    compile_pattern(source, {**parts, **placeholders}, file, rule_id)
+
+
 def compile_pattern(source: str, parts: dict[str, str], file: str, rule_id: str) -> regex.Pattern:
     expanded = expand_parts(source, parts, file, rule_id)
-    if _NESTED_QUANTIFIER.search(expanded):
-        raise RuleError(file, rule_id, "nested quantifier (like (a+)+) can backtrack catastrophically")
+    if problem := safety_problem(expanded):
+        raise RuleError(file, rule_id, problem)
     try:
-        return regex.compile(expanded, regex.MULTILINE)
+        compiled = regex.compile(expanded, regex.MULTILINE)
     except regex.error as exc:
         raise RuleError(file, rule_id, f"pattern does not compile: {exc}") from None
+    if problem := _probe(compiled):
+        raise RuleError(file, rule_id, problem)
+    return compiled
 
 
 @lru_cache(maxsize=64)
@@ -152,6 +243,9 @@ def _rule(file: str, kind: str, table: dict[str, Any], parts: dict[str, str]) ->
         if key not in allowed:
             raise RuleError(file, rule_id, f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
                                            f"[[{kind}]] rules take {', '.join(sorted(allowed))}")
+    for key in PATTERN_KEYS.get((file.removesuffix(".toml"), kind), ()):
+        if key in table:
+            _check_pattern_field(table[key], parts, file, rule_id, key)
     pattern = None
     if "pattern" in table:
         if not isinstance(table["pattern"], str) or not table["pattern"]:

@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class Summary:
     seconds: float
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         counts = ", ".join(f"{name} {n}" for name, n in self.rows.items() if name != "documents")
@@ -52,6 +54,7 @@ class Summary:
         lines = [f"read {self.files} files: {self.ok} ok, {self.failed} failed{reused}{skipped}; rows: {counts} "
                  f"({self.seconds:.1f} s)"]
         lines += [f"  failed: {source}: {error}" for source, error in self.failures[:SHOWN_FAILURES]]
+        lines += [f"  note: {note}" for note in self.notes[:SHOWN_FAILURES]]
         if len(self.failures) > SHOWN_FAILURES:
             lines.append(f"  … and {len(self.failures) - SHOWN_FAILURES} more: documents.parquet has them "
                          "(status = 'failed')")
@@ -60,14 +63,24 @@ class Summary:
 
 @dataclass
 class Inputs:
-    """The document files of an input folder, and how many files were passed over as not documents."""
+    """The document files of an input folder; how many files were passed over as not documents;
+    folders that could not be opened (each becomes a failed row) and notes for the summary."""
 
     paths: list[Path]
     skipped: int
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _matches(relative: str, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(relative, g) or fnmatch.fnmatch(relative.rsplit("/", 1)[-1], g) for g in globs)
+
+
+def source_name(path: Path, input_dir: Path) -> str:
+    """The path below the input folder as text; bytes of a file name that are not UTF-8 show as
+    U+FFFD, so the name can be written and read back anywhere."""
+    relative = path.relative_to(input_dir).as_posix()
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def select_inputs(input_dir: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
@@ -75,25 +88,38 @@ def select_inputs(input_dir: Path, include: tuple[str, ...] = (), exclude: tuple
     """Document files below ``input_dir``, sorted. Hidden files, editor droppings and the output
     folder are passed over silently; manifests, data files and images are skipped and counted
     unless an ``include`` glob names them; ``include`` keeps only matching files, ``exclude``
-    drops matching ones (globs match the path below ``input_dir`` or the file name)."""
-    found, skipped = [], 0
+    drops matching ones (globs match the path below ``input_dir`` or the file name); symbolic
+    links that lead out of the input folder are skipped with a note; folders that cannot be
+    opened are listed."""
+    found, skipped, unreadable, notes = [], 0, [], []
+    root = input_dir.resolve()
     output_dir = output_dir.resolve() if output_dir is not None else None
-    for path in sorted(input_dir.rglob("*")):
-        relative = path.relative_to(input_dir)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.name.endswith(SKIPPED_NAMES) or path.name.startswith("~$") or not path.is_file():
-            continue
-        if output_dir is not None and output_dir in path.resolve().parents:
-            continue
-        name = relative.as_posix()
-        if (include and not _matches(name, include)) or _matches(name, exclude):
-            continue
-        if path.suffix.lower() in NOT_DOCUMENTS and not include:
-            skipped += 1
-            continue
-        found.append(path)
-    return Inputs(found, skipped)
+
+    def refused(error: OSError) -> None:
+        where = Path(error.filename)
+        unreadable.append((source_name(where, input_dir) + "/", f"cannot open the folder ({error.strerror}); "
+                           "fix its permissions or --exclude it"))
+
+    for folder, dirs, files in os.walk(input_dir, onerror=refused):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (output_dir is not None and Path(folder, d).resolve() == output_dir))
+        for file in sorted(files):
+            path = Path(folder, file)
+            name = source_name(path, input_dir)
+            if file.startswith(".") or file.endswith(SKIPPED_NAMES) or file.startswith("~$"):
+                continue
+            if path.is_symlink() and root not in path.resolve().parents:
+                notes.append(f"skipped {name}: a symbolic link out of the input folder")
+                continue
+            if not path.is_file():
+                continue
+            if (include and not _matches(name, include)) or _matches(name, exclude):
+                continue
+            if path.suffix.lower() in NOT_DOCUMENTS and not include:
+                skipped += 1
+                continue
+            found.append(path)
+    return Inputs(sorted(found), skipped, sorted(unreadable), notes)
 
 
 def list_inputs(input_dir: Path) -> list[Path]:
@@ -114,12 +140,21 @@ def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, 
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         if any(meta.get(k) != v for k, v in version.items()):
             return {}
-    by_doc: dict[str, Rows] = defaultdict(Rows)
+    by_doc: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for name, table in tables.items():
-        for row in table.to_pylist():
-            by_doc[row["doc_id"]].tables[name].append(row)
-    return {(rows.document["source_path"], rows.document["source_sha256"]): rows
-            for rows in by_doc.values() if rows.tables["documents"]}
+        if name != "documents":
+            for row in table.to_pylist():
+                by_doc[row["doc_id"]][name].append(row)
+    previous: dict[tuple[str, str], Rows] = {}
+    for doc in tables["documents"].to_pylist():
+        # one documents row per file: copies share a doc_id, and only the first holds the other rows
+        rows = Rows()
+        rows.tables["documents"].append({**doc, "duplicate_of": None})
+        if doc["status"] == "ok":
+            for name, found in by_doc[doc["doc_id"]].items():
+                rows.tables[name] = found
+        previous[(doc["source_path"], doc["source_sha256"])] = rows
+    return previous
 
 
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
@@ -140,18 +175,20 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     previous = {} if full else previous_rows(output_dir, version)
     inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
     paths = inputs.paths
-    tasks = [(path, path.relative_to(input_dir).as_posix()) for path in paths]
+    tasks = [(path, source_name(path, input_dir)) for path in paths]
     settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous))
     progress = Progress(len(tasks), quiet)
     with TableWriters(output_dir, version) as writers:
         output = RunOutput(writers)
+        for folder, error in inputs.unreadable:
+            output.add(failed(b"", folder, error))
         for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs)):
             reused = isinstance(outcome, tuple)
             output.add(previous[outcome] if reused else outcome, reused)
             progress.update(source, _size(path))
         writers.commit(link_tables)
     progress.close()
-    return output.summary(began, inputs.skipped)
+    return output.summary(began, inputs.skipped, inputs.notes)
 
 
 def run_version(ctx) -> dict[str, str]:
@@ -188,9 +225,9 @@ class RunOutput:
             self.failures.append((rows.document["source_path"], rows.document.get("error") or "failed"))
         self.reused += reused
 
-    def summary(self, began: float, skipped: int = 0) -> Summary:
+    def summary(self, began: float, skipped: int = 0, notes: list[str] | None = None) -> Summary:
         return Summary(self.ok + self.failed, self.ok, self.failed, self.reused, self.counts,
-                       time.monotonic() - began, skipped, self.failures)
+                       time.monotonic() - began, skipped, self.failures, notes or [])
 
 
 @dataclass
@@ -279,19 +316,49 @@ def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
     key = (source, hashlib.sha256(raw).hexdigest())
     if key in _WORKER["reusable"]:
         return key
-    return process(raw, source, _WORKER["ctx"])
+    try:
+        return process(raw, source, _WORKER["ctx"])
+    except Exception as exc:  # noqa: BLE001 - a fault in one file never ends the run
+        return failed(raw, source, f"internal error while reading ({type(exc).__name__}: {exc}); "
+                                   "please report it with this file")
+
+
+def _pool(settings, jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(settings,),
+                               mp_context=multiprocessing.get_context("fork"))
+
+
+def _alone(task: tuple[Path, str], settings) -> Converted | Rows | tuple[str, str]:
+    """A task whose worker died, retried once in a worker of its own; failed if that dies too."""
+    for _ in range(2):
+        try:
+            with _pool(settings, 1) as pool:
+                return pool.submit(_pool_work, task).result()
+        except BrokenProcessPool:
+            continue
+    return failed(b"", task[1], "the worker reading this file died twice (killed, e.g. by the out-of-memory "
+                                "killer): check the file's size and content, or give the machine more memory")
 
 
 def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
-    """Each task's outcome, in task order: in this process for one job, else in a pool."""
+    """Each task's outcome, in task order: in this process for one job, else in a pool. When a
+    worker dies (killed by the out-of-memory killer, say), the first unfinished file is retried
+    in a worker of its own and the rest go on in a new pool."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         _init_worker(settings)
         yield from map(_work, tasks)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_pool_worker, initargs=(settings,),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_pool_work, tasks, chunksize=4)
+    position = 0
+    while position < len(tasks):
+        try:
+            with _pool(settings, jobs) as pool:
+                for outcome in pool.map(_pool_work, tasks[position:], chunksize=4):
+                    yield outcome
+                    position += 1
+        except BrokenProcessPool:
+            yield _alone(tasks[position], settings)
+            position += 1
 
 
 class Progress:

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.schema import TABLES, schema
+from pipeline.write import recover
 
 # Arrow type -> pandas nullable dtype: integers stay integers with <NA>, strings are strings
 _NULLABLE = {pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype(),
@@ -38,6 +39,7 @@ def load_tables(output_dir: str | Path = "outputs") -> dict[str, pd.DataFrame]:
     datetime64 (NaT when missing), lists as lists. Tables or columns an older run did not
     write come back empty or null."""
     output_dir = Path(output_dir)
+    recover(output_dir)  # a run killed between its final renames left a journal: finish them
     _tables_in(output_dir)
     return {name: _read(output_dir / f"{name}.parquet", name).to_pandas(types_mapper=_NULLABLE.get,
                                                                          date_as_object=False)

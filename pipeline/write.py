@@ -2,11 +2,15 @@
 
 Rows go to temporary files in the output folder in row groups as documents
 finish, so memory does not grow with the corpus; only when every table is
-complete are the files renamed into place. A crash never leaves a half-written
-table: readers see the previous tables or the new ones.
+complete are the files renamed into place, and the renames are journalled first
+(``.commit.json``): a run killed between two renames is completed by the next run
+into the folder (or by ``pipeline.load``), so readers see the previous set or the
+new one, never a mix. One run at a time writes a folder (a lock, ``.lock``).
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -62,6 +66,61 @@ def decode_tables(encoded: dict[str, pa.Buffer]) -> dict[str, pa.Table]:
             for name, buffer in encoded.items()}
 
 
+JOURNAL = ".commit.json"
+LOCK = ".lock"
+
+
+class RunLocked(RuntimeError):
+    """Another run is writing the same output folder."""
+
+
+def _lock(out_dir: Path):
+    """Hold the output folder's lock for this run, or raise ``RunLocked``."""
+    handle = open(out_dir / LOCK, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise RunLocked(f"another run (pid {holder}) is writing to {out_dir}; wait for it to finish, "
+                        "or write to another folder") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def finish_commit(out_dir: Path) -> None:
+    """Complete the renames of a commit that was cut short (its journal is still there)."""
+    journal = out_dir / JOURNAL
+    if not journal.exists():
+        return
+    try:
+        renames = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        renames = []
+    for tmp, final in renames:
+        if (out_dir / tmp).exists():
+            os.replace(out_dir / tmp, out_dir / final)
+    journal.unlink(missing_ok=True)
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a cut-short commit in ``out_dir`` unless a run is writing there now (it will)."""
+    if not (out_dir / JOURNAL).exists():
+        return
+    try:
+        handle = _lock(out_dir)
+    except RunLocked:
+        return
+    try:
+        finish_commit(out_dir)
+    finally:
+        handle.close()
+
+
 class TableWriters:
     """One streaming Parquet writer per table; ``commit`` renames them all into place."""
 
@@ -75,6 +134,8 @@ class TableWriters:
 
     def __enter__(self) -> "TableWriters":
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = _lock(self.out_dir)
+        finish_commit(self.out_dir)  # a run killed between its renames
         for stale in self.out_dir.glob(".*.parquet.tmp"):  # left by a run killed while writing
             stale.unlink(missing_ok=True)
         for name in TABLES:
@@ -115,15 +176,18 @@ class TableWriters:
         if corpus_stage is not None:
             for name, table in corpus_stage(dict(self.temps)).items():
                 self._rewrite(name, table)
-        written = {}
         for tmp in self.temps.values():
             as_umask_allows(tmp)
-        for name, tmp in self.temps.items():
-            final = self.out_dir / f"{name}.parquet"
-            os.replace(tmp, final)
-            written[name] = final
+        renames = [(tmp.name, f"{name}.parquet") for name, tmp in self.temps.items()]
+        journal = self.out_dir / f"{JOURNAL}.tmp"
+        with journal.open("w", encoding="utf-8") as f:
+            json.dump(renames, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(journal, self.out_dir / JOURNAL)
+        finish_commit(self.out_dir)
         self.temps = {}
-        return written
+        return {name: self.out_dir / f"{name}.parquet" for name in TABLES}
 
     def _rewrite(self, name: str, table: pa.Table) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=self.out_dir)
@@ -142,6 +206,7 @@ class TableWriters:
                 pass
         for tmp in self.temps.values():  # not committed: leave the previous tables as they were
             tmp.unlink(missing_ok=True)
+        self.lock.close()
 
 
 def write_tables(tables: dict[str, list[dict]], out_dir: Path, metadata: dict[str, str]) -> dict[str, Path]:

@@ -203,3 +203,22 @@ def test_identical_files_are_extracted_once(tmp_path, jobs):
     assert list(docs.duplicate_of[1:]) == ["a.txt", "a.txt"]
     measures = pq.read_table(tmp_path / "out" / "measures.parquet").to_pandas()
     assert len(measures) == 22 and measures.measure_id.is_unique
+
+
+def test_rerunning_a_folder_with_copies_and_empty_files_keeps_one_row_per_file(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (inputs / name).write_text(SEED, encoding="utf-8")
+    for name in ("e1.txt", "e2.txt"):
+        (inputs / name).write_bytes(b"")
+    for run in range(3):
+        summary = extract(inputs, tmp_path / "out", quiet=True)
+        docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas()
+        assert sorted(docs.source_path) == ["a.txt", "b.txt", "e1.txt", "e2.txt"], run
+        assert len(pq.read_table(tmp_path / "out" / "measures.parquet")) == 22
+    assert summary.reused == 4
+    (inputs / "b.txt").unlink()
+    extract(inputs, tmp_path / "out", quiet=True)
+    docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas()
+    assert sorted(docs.source_path) == ["a.txt", "e1.txt", "e2.txt"]

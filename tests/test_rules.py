@@ -84,3 +84,29 @@ def test_rules_check_cli_passes_on_the_shipped_rules():
     run = subprocess.run([sys.executable, "-m", "pipeline", "rules", "check"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "rules ok" in run.stdout
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    ("(?:a|a)+b", "alternatives overlap inside a repeat"),
+    ("(?:ab|a)+c", "alternatives overlap inside a repeat"),
+    ("(a{1,100}){1,100}b", "repeat nested in a repeat"),
+    ("(?:\\\\w{1,50}){1,50}\\\\d", "repeat nested in a repeat"),
+])
+def test_patterns_that_backtrack_badly_are_refused_at_load(tmp_path, pattern, reason):
+    body = f"[[line]]\nid = \"slow\"\ncomment = \"x\"\npattern = '''{pattern}'''\nexamples = [{{in = \"a\"}}]\n"
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, body))
+    assert err.value.rule_id == "slow" and reason in err.value.reason
+
+
+@pytest.mark.parametrize("pattern", ["(?:省|市)+", "\\\\d{1,3}(?:,\\\\d{3})*", "(?:\\\\p{Han}{1,8}、)+"])
+def test_safe_repeats_are_accepted(tmp_path, pattern):
+    body = f"[[line]]\nid = \"fine\"\ncomment = \"x\"\npattern = '''{pattern}'''\nexamples = [{{in = \"a\"}}]\n"
+    assert load_file(_write(tmp_path, body))[0]["line"][0].id == "fine"
+
+
+def test_every_pattern_field_is_checked_at_load(tmp_path):
+    body = ('[[exclude]]\nid = "ex"\ncomment = "x"\nleft = \'\'\'(?:a|a)+\'\'\'\nexamples = [{in = "a"}]\n')
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, body, "targets.toml"))
+    assert err.value.rule_id == "ex" and "alternatives overlap" in err.value.reason

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from lxml import etree
 
@@ -30,17 +31,35 @@ def read_document(data: bytes, source_path: str, rules: Rules) -> Decoded:
     return decode(data)
 
 
+MAX_DOCX_EXPANSION = 200 * 2**20  # bytes a .docx may unpack to (its text is a small part of it)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a .docx that would unpack to more than ``MAX_DOCX_EXPANSION`` (a zip bomb)
+    before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ReadError(f"not a readable .docx file ({type(exc).__name__}: the file is damaged or not a .docx); "
+                        "open and re-save it in Word, or export it to text") from None
+    if unpacked > MAX_DOCX_EXPANSION:
+        raise ReadError(f"the .docx unpacks to {unpacked / 2**20:.0f} MB (more than "
+                        f"{MAX_DOCX_EXPANSION / 2**20:.0f} MB): it is damaged or not a document; re-save it in Word")
+
+
 def docx_text(data: bytes) -> Decoded:
     """Paragraphs and table rows of a Word file, in document order."""
     import docx  # python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_unpacked_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-        raise ReadError(f"not a readable .docx file ({type(exc).__name__}); open and re-save it in Word, "
-                        "or export it to text") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, zlib.error, EOFError, OSError) as exc:
+        raise ReadError(f"not a readable .docx file ({type(exc).__name__}: the file is damaged); open and re-save "
+                        "it in Word, or export it to text") from None
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         tag = etree.QName(child).localname

@@ -39,6 +39,7 @@ _HEADINGS = {"h1", "h2", "h3"}
 _HIDDEN_STYLE = regex.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", regex.I)
 _HAN = regex.compile(r"\p{Han}")
 _NAME_WORD = regex.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_BOX_CHARS = 3000
 _LIST_LINK_CHARS = 10  # a link title this long is content (a listing page's entry), not navigation
 
 
@@ -137,6 +138,8 @@ def _read_boxes(root, labels: FieldLabels) -> list[PageField]:
     fields: list[PageField] = []
     for element in list(root.iter("table", "ul", "dl", "div", "ol")):
         if element.getparent() is None or not _still_attached(element, root):
+            continue
+        if len(_text(element)) > _BOX_CHARS:  # a box is small; the body is not one
             continue
         found = _box_fields(element, labels)
         if len({f.field for f in found}) < 2:
@@ -248,23 +251,30 @@ def _remove_chrome(block, chrome: ChromeNames) -> None:
 
 
 def _walk(element, out: list[str]) -> None:
-    if not isinstance(element.tag, str):
-        if element.tail:
-            out.append(element.tail)
-        return
-    tag = element.tag.lower()
-    if tag in BLOCK_TAGS and tag not in _CELL_TAGS:
-        out.append("\n")
-    if element.text:
-        out.append(element.text)
-    for child in element:
-        _walk(child, out)
-    if tag in _CELL_TAGS:
-        out.append("  ")
-    if tag in BLOCK_TAGS and tag not in _CELL_TAGS:
-        out.append("\n")
-    if element.tail:
-        out.append(element.tail)
+    """The text of an element and its descendants (not its tail): blocks as lines, cells apart.
+    Iterative, so Word exports nested thousands of tags deep are read whole."""
+    stack: list = [("open", element)]
+    while stack:
+        step, node = stack.pop()
+        if step == "text":
+            out.append(node)
+            continue
+        if not isinstance(node.tag, str):
+            continue
+        tag = node.tag.lower()
+        block = tag in BLOCK_TAGS and tag not in _CELL_TAGS
+        if step == "close":
+            out.append("  " if tag in _CELL_TAGS else "\n" if block else "")
+            continue
+        if block:
+            out.append("\n")
+        if node.text:
+            out.append(node.text)
+        stack.append(("close", node))
+        for child in reversed(node):
+            if child.tail:
+                stack.append(("text", child.tail))
+            stack.append(("open", child))
 
 
 def _parse(data: bytes):
@@ -272,8 +282,8 @@ def _parse(data: bytes):
     source = decoded.text.lstrip("\ufeff")
     if source.lstrip().startswith("<?xml"):
         source = source.split("?>", 1)[-1]
-    try:
-        return decoded, lxml.html.document_fromstring(source)
+    try:  # huge_tree: Word exports nest thousands of unclosed tags deep
+        return decoded, lxml.html.document_fromstring(source, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"not a readable HTML page ({exc}); save the page again or as text") from None
 
@@ -299,8 +309,6 @@ def html_text(data: bytes, rules: Rules) -> Decoded:
 
 
 def _walk_alone(element, out: list[str]) -> None:
-    """An element's text without the text that follows it in its parent."""
-    tail, element.tail = element.tail, None
+    """An element's text (without the text that follows it in its parent), then a line end."""
     _walk(element, out)
-    element.tail = tail
     out.append("\n")

@@ -61,6 +61,8 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: Latin text shows as NUL bytes on one side; Chinese text
+    (no NULs) as a decoding that is mostly common Han characters and no control characters."""
     sample = data[:4096]
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
@@ -69,7 +71,30 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-le"
     if even_nuls > half * 0.3 and odd_nuls < half * 0.05:
         return "utf-16-be"
+    if len(sample) < 16:
+        return None
+    try:
+        sample.decode("utf-8")
+        return None  # valid UTF-8 is never taken for UTF-16
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
+        controls = sum(1 for c in text if ord(c) < 9 or 13 < ord(c) < 32 or c == "\ufffd")
+        if controls <= len(text) * 0.01 and _common_han_share(text) > 0.6:
+            return encoding
     return None
+
+
+def _decode_damaged(data: bytes, codec: str, name: str) -> Decoded:
+    """Decode, replacing bytes that do not decode (a copy cut off mid-character, an odd byte
+    count); the encoding then says how many characters were replaced."""
+    try:
+        return Decoded(data.decode(codec), name)
+    except UnicodeDecodeError:
+        text = data.decode(codec, errors="replace")
+        bad = text.count("\ufffd") - data.decode(codec, errors="ignore").count("\ufffd")
+        return Decoded(text, f"{name} ({bad} undecodable byte sequence(s) replaced)")
 
 
 def decode(data: bytes) -> Decoded:
@@ -81,13 +106,10 @@ def decode(data: bytes) -> Decoded:
             raise ReadError(f"not text: looks like {what}")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return Decoded(data.decode(encoding), "utf-16" if encoding == "utf-16" else "utf-8-sig")
+            return _decode_damaged(data, encoding, "utf-16" if encoding == "utf-16" else "utf-8-sig")
     utf16 = _utf16_without_bom(data)
     if utf16:
-        try:
-            return Decoded(data.decode(utf16), utf16)
-        except UnicodeDecodeError:
-            pass
+        return _decode_damaged(data, utf16, utf16)
     if _looks_binary(data):
         raise ReadError("not text: the file holds binary bytes (control characters); "
                         "check that it is a text export of the document")
