@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 RAW ?= raw
 OUT ?= outputs
 
-BENCH_MB ?= 50
+BENCH_MB ?= 10
+BENCH_SMALL ?= 10000
 
 .PHONY: extract test rules-check setup bench review clean web-score
 
@@ -37,7 +38,7 @@ review: $(VENV)/.installed
 	$(PY) -m pipeline review $(OUT)
 
 bench: $(VENV)/.installed
-	$(PY) -m pipeline bench --mb $(BENCH_MB)
+	$(PY) -m pipeline bench --mb $(BENCH_MB) --small $(BENCH_SMALL)
 
 # body vs chrome on ../shared/web, side by side with trafilatura in the same run
 web-score: $(VENV)/.installed

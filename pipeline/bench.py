@@ -1,9 +1,13 @@
-"""Benchmark: build a corpus from the seeds and run the real CLI on it.
+"""Benchmark: build a corpus from real text and run the real CLI on it, beside an anchor.
 
-Reports MB/s per core, documents/s and peak memory (PSS of the whole process tree)
-for one job and for all cores, the time per stage from one profiled in-process run,
-and the link stage's time on a tenth of the documents and on all of them; saves them
-to ``bench.json``.
+The corpus is the seeds and ``../shared/corpus``, cut into spans of paragraphs and varied
+(numbers changed, mixed encodings, one traditional web copy in ten) so no two files repeat.
+In the same run: jieba (``jieba.lcut``, HMM off) segments the same text as a whole process,
+the anchor the pipeline's speed is a ratio to; the CLI runs with one job and with all
+cores; single documents of 0.1, 1 and 10 MB give seconds per MB by size; many small files
+give the peak memory (PSS of the process tree); one in-process run gives seconds per
+stage; the link stage runs on a tenth of the documents and on all of them. Everything is
+saved to ``bench.json``.
 """
 from __future__ import annotations
 
@@ -36,28 +40,95 @@ def _traditional(text: str) -> str:
     return opencc.OpenCC("s2t").convert(text)
 
 
-def build_corpus(seeds: Path, out: Path, megabytes: float, seed: int = 7) -> tuple[int, int]:
-    """Write documents varied from the seeds (numbers changed, mixed encodings, one
-    traditional web copy in ten) until ``megabytes`` of input; returns (files, bytes)."""
+def source_texts(root: Path) -> list[str]:
+    """The seeds and the shared corpus fragments, simplified (the varied copies convert back)."""
+    folders = [root / "raw", root.parent / "shared" / "corpus"]
+    paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.txt"))]
+    texts = []
+    for path in paths:
+        data = path.read_bytes()
+        for encoding in ("utf-8", "gb18030", "big5"):
+            try:
+                texts.append(to_simplified(data.decode(encoding)))
+                break
+            except UnicodeDecodeError:
+                continue
+    return texts
+
+
+def _varied(text: str, rng: random.Random) -> str:
+    """A span of a text's paragraphs (a third to all of them), its numbers changed."""
+    lines = text.split("\n")
+    keep = max(1, int(len(lines) * rng.uniform(0.33, 1.0)))
+    start = rng.randint(0, len(lines) - keep)
+    span = "\n".join(lines[start:start + keep])
+    return "".join(str(rng.randint(1, 99)) if c.isdigit() and rng.random() < 0.3 else c for c in span)
+
+
+def build_corpus(texts: list[str], out: Path, megabytes: float, seed: int = 7) -> tuple[int, int]:
+    """Write files cut and varied from ``texts`` (mixed encodings, one traditional web copy in
+    ten) until ``megabytes`` of input; returns (files, bytes)."""
     rng = random.Random(seed)
-    texts = [to_simplified(p.read_text(encoding="utf-8")) for p in sorted(seeds.glob("*.txt"))]
     out.mkdir(parents=True, exist_ok=True)
     total, n = 0, 0
     while total < megabytes * 1024 * 1024:
-        text = texts[n % len(texts)]
-        text = "".join(str(rng.randint(1, 99)) if c.isdigit() and rng.random() < 0.3 else c for c in text)
+        text = _varied(texts[n % len(texts)], rng)
         if n % 10 == 9:
-            text = WEB_CHROME[0] + _traditional(text) + WEB_CHROME[1]
-            data = text.encode("utf-8")
+            data = (WEB_CHROME[0] + _traditional(text) + WEB_CHROME[1]).encode("utf-8")
         else:
-            encoding = ENCODINGS[n % len(ENCODINGS)]
-            data = text.encode(encoding, errors="replace")
+            data = text.encode(ENCODINGS[n % len(ENCODINGS)], errors="replace")
         path = out / f"{n // 1000:03d}" / f"doc{n:06d}.txt"
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data)
         total += len(data)
         n += 1
     return n, total
+
+
+def jieba_anchor(corpus: Path) -> dict:
+    """jieba.lcut (HMM off) over every file of the corpus, as a whole process: the anchor."""
+    script = ("import sys, pathlib, jieba; jieba.setLogLevel(60); jieba.initialize()\n"
+              "from pipeline.ingest.read import decode\n"
+              "n = 0\n"
+              "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.txt')):\n"
+              "    n += len(jieba.lcut(decode(p.read_bytes()).text, HMM=False))\n"
+              "print(n)\n")
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script, str(corpus)], capture_output=True, text=True, check=True)
+    return {"seconds": round(time.perf_counter() - began, 2), "words": int(done.stdout)}
+
+
+def size_scaling(texts: list[str], work: Path, sizes: tuple[float, ...] = (0.1, 1, 10)) -> list[dict]:
+    """Seconds per MB for single documents of growing size (one file each, one job)."""
+    rng = random.Random(11)
+    found = []
+    for mb in sizes:
+        folder = work / f"single-{mb:g}mb"
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+        folder.mkdir(parents=True)
+        parts, size = [], 0
+        while size < mb * 2**20:
+            parts.append(_varied(texts[len(parts) % len(texts)], rng))
+            size += len(parts[-1].encode("utf-8"))
+        (folder / "one.txt").write_text("\n".join(parts), encoding="utf-8")
+        run = run_cli(folder, work / f"out-single-{mb:g}mb", 1)
+        found.append({"mb": round(size / 2**20, 2), "seconds": run["seconds"],
+                      "seconds_per_mb": round(run["seconds"] / (size / 2**20), 2)})
+    return found
+
+
+def small_files(texts: list[str], work: Path, count: int, jobs: int) -> dict:
+    """Peak memory and time for ``count`` small files (a paragraph span of 1-3 KB each)."""
+    rng = random.Random(13)
+    folder = work / "small"
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    for n in range(count):
+        text = _varied(texts[n % len(texts)], rng)[: rng.randint(1000, 3000)]
+        path = folder / f"{n // 1000:03d}" / f"s{n:06d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    run = run_cli(folder, work / "out-small", jobs)
+    return {"files": count, "jobs": jobs, "seconds": run["seconds"], "peak_memory_mb": run["peak_memory_mb"]}
 
 
 def children_of(pid: int) -> list[int]:
@@ -148,22 +219,27 @@ def link_scaling(out: Path, work: Path) -> dict:
     return result
 
 
-def main(megabytes: float, work: Path, report: Path) -> dict:
+def main(megabytes: float, work: Path, report: Path, small: int = 10_000) -> dict:
     corpus = work / "corpus"
-    if corpus.exists():
-        subprocess.run(["rm", "-rf", str(corpus)], check=True)
-    files, size = build_corpus(Path(__file__).resolve().parent.parent / "raw", corpus, megabytes)
+    subprocess.run(["rm", "-rf", str(corpus)], check=True)
+    texts = source_texts(Path(__file__).resolve().parent.parent)
+    files, size = build_corpus(texts, corpus, megabytes)
     cores = os.cpu_count() or 1
+    anchor = jieba_anchor(corpus)
     runs = [run_cli(corpus, work / f"out-{jobs}", jobs) for jobs in sorted({1, cores})]
     mb = size / 2**20
+    anchor["mb_per_s"] = round(mb / anchor["seconds"], 3)
     for run in runs:
         run["mb_per_s"] = round(mb / run["seconds"], 3)
         run["mb_per_s_per_core"] = round(mb / run["seconds"] / run["jobs"], 3)
         run["docs_per_s"] = round(files / run["seconds"], 1)
+        run["times_jieba"] = round(run["mb_per_s"] / anchor["mb_per_s"], 2)
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {cores} cores, {platform.python_version()}",
-        "input_mb": round(mb, 1), "files": files, "runs": runs,
+        "input_mb": round(mb, 1), "files": files, "sources": len(texts), "jieba": anchor, "runs": runs,
         "speedup": round(runs[0]["seconds"] / runs[-1]["seconds"], 2),
+        "by_size": size_scaling(texts, work),
+        "small_files": small_files(texts, work, small, cores),
         "stages_seconds": stage_times(corpus),
         "link_stage": link_scaling(work / "out-1", work),
     }
@@ -173,12 +249,20 @@ def main(megabytes: float, work: Path, report: Path) -> dict:
 
 
 def render(result: dict) -> str:
-    lines = [f"input: {result['input_mb']} MB in {result['files']} files on {result['machine']}"]
+    anchor = result["jieba"]
+    lines = [f"input: {result['input_mb']} MB in {result['files']} files cut from {result['sources']} real documents, "
+             f"on {result['machine']}",
+             f"  jieba.lcut (HMM off), whole process: {anchor['seconds']} s, {anchor['mb_per_s']} MB/s"]
     for run in result["runs"]:
         lines.append(f"  {run['jobs']} job(s): {run['seconds']} s, {run['mb_per_s']} MB/s "
                      f"({run['mb_per_s_per_core']} MB/s per core), {run['docs_per_s']} docs/s, "
-                     f"peak memory (PSS) {run['peak_memory_mb']} MB")
+                     f"peak memory (PSS) {run['peak_memory_mb']} MB; {run['times_jieba']}x jieba")
     lines.append(f"  speed-up with all cores: {result['speedup']}x")
+    lines.append("  one document: " + ", ".join(f"{d['mb']} MB {d['seconds']} s ({d['seconds_per_mb']} s/MB)"
+                                               for d in result["by_size"]))
+    small = result["small_files"]
+    lines.append(f"  {small['files']} small files, {small['jobs']} jobs: {small['seconds']} s, "
+                 f"peak memory (PSS) {small['peak_memory_mb']} MB")
     stages = result["stages_seconds"]
     lines.append(f"  stages over {stages['sample_mb']} MB: " + ", ".join(
         f"{k} {v}s" for k, v in stages.items() if k != "sample_mb"))

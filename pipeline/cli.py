@@ -119,7 +119,7 @@ def _scores(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from pipeline.bench import main as bench, render
 
-    print(render(bench(args.mb, args.work, args.report)))
+    print(render(bench(args.mb, args.work, args.report, args.small)))
     print(f"saved {args.report}")
     return 0
 
@@ -169,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     scores = sub.add_parser("scores", help="score the seeds, ../shared/corpus and ../shared/web on their gold; "
                                                   "rewrite the README table")
     scores.set_defaults(func=_scores)
-    bench = sub.add_parser("bench", help="build a corpus from the seeds and measure throughput and memory")
-    bench.add_argument("--mb", type=float, default=50, help="corpus size in MB (default 50)")
+    bench = sub.add_parser("bench", help="build a corpus from real text and measure throughput and memory, "
+                                         "beside jieba on the same text")
+    bench.add_argument("--mb", type=float, default=10, help="corpus size in MB (default 10)")
+    bench.add_argument("--small", type=int, default=10_000, help="small files for the memory run (default 10000)")
     bench.add_argument("--work", type=Path, default=Path("/tmp/policy-bench"), help="scratch folder")
     bench.add_argument("--report", type=Path, default=Path("outputs/bench.json"),
                        help="where to save the figures as JSON (default outputs/bench.json)")

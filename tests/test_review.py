@@ -16,6 +16,7 @@ from pipeline.review import write_review
 from pipeline.run import extract
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_corpus = pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="needs ../shared/corpus beside the checkout")
 KNOWN_TARGET = "全市乡镇卫生院40%以上达到国家推荐标准"  # seed 000, measure 1
 
 
@@ -67,6 +68,7 @@ def test_overlapping_spans_are_all_shown_nested():
     assert '<mark class="target"' in shown and "全市<mark" in shown  # the inner target nested in the outer
 
 
+@needs_corpus
 def test_review_reads_any_output_folder_and_replaces_its_site(tmp_path):
     out = tmp_path / "out"
     extract(SHARED / "corpus", out, quiet=True)
@@ -148,6 +150,7 @@ def test_pages_show_linked_measures_and_the_index_the_citation_graph(site, doc_o
     assert "Citation graph" in index and 'aria-label="citation graph"' in index
 
 
+@needs_corpus
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium fonts-wqy-zenhei)")
 def test_headless_chromium_renders_the_corpus_including_a_document_without_a_title(tmp_path):
     out = tmp_path / "out"

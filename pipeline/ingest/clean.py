@@ -97,6 +97,16 @@ def _field_line_edits(view: str, labels: FieldLabels) -> tuple[list[tuple[int, i
     return edits, fields
 
 
+_READERS: dict[str, tuple[FieldLabels, HeadFinder]] = {}
+
+
+def _readers(rules: Rules) -> tuple[FieldLabels, HeadFinder]:
+    """The metadata-line and head readers of a rule set, made once per process."""
+    if rules.digest not in _READERS:
+        _READERS[rules.digest] = (FieldLabels(rules.of("metadata", "page_field")), HeadFinder(rules))
+    return _READERS[rules.digest]
+
+
 def clean(text: MappedText, rules: Rules) -> tuple[MappedText, tuple[PageField, ...]]:
     """Apply inline noise rules, read and delete metadata lines, delete noise lines, chrome
     tails, a repeated opening and the lines before the head; also return the fields read."""
@@ -106,8 +116,8 @@ def clean(text: MappedText, rules: Rules) -> tuple[MappedText, tuple[PageField, 
         if edits:
             text = text.edit(edits)
             view = _apply(view, edits)
-    edits, fields = _field_line_edits(view, FieldLabels(rules.of("metadata", "page_field")))
-    head = HeadFinder(rules)
+    labels, head = _readers(rules)
+    edits, fields = _field_line_edits(view, labels)
     for step in (lambda v: edits, lambda v: _noise_line_edits(v, rules), repeated_opening_edits, head.edits):
         found = step(view)
         if found:

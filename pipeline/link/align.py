@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from pipeline.nlp import plain_segmenter
+from pipeline.nlp import plain_segmenter, plain_words
 
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
@@ -42,7 +42,7 @@ def ngrams(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in plain_segmenter().lcut(text, HMM=False) if _HAS_HAN.search(w)]
+    return [w for w in plain_words().cut(text, False) if _HAS_HAN.search(w)]
 
 
 @dataclass

@@ -9,7 +9,7 @@
   two measures with shingle Jaccard 0.36 meet with probability ~0.87, at 0.1 with ~0.04);
 Besides the documents it cites or is cited by, each document keeps the ``MAX_PARTNERS``
 partners of the strongest basis that share the most buckets with it, so a policy reposted
-by a hundred sites costs about a thousand comparisons, not five thousand.
+by a hundred sites costs about five hundred comparisons, not five thousand.
 Cost grows with the number of measures, not with the number of document pairs.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import regex
 SHINGLE = 3
 BANDS, ROWS = 42, 3
 MAX_SIBLINGS = 50
-MAX_PARTNERS = 10
+MAX_PARTNERS = 5
 MAX_BUCKET = 200  # a bucket this full holds boilerplate every document shares
 _PRIME = np.uint64((1 << 61) - 1)
 _HAN = regex.compile(r"\P{Han}+")
@@ -38,7 +38,8 @@ def shingles(text: str) -> set[str]:
 
 
 def _hash(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little") >> 4
+    """A fixed 31-bit hash (the same in every process, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=4).digest(), "little") >> 1
 
 
 class MinHasher:
@@ -52,7 +53,7 @@ class MinHasher:
     def signature(self, items: set[str]) -> np.ndarray | None:
         if not items:
             return None
-        x = np.array(sorted(_hash(s) for s in items), dtype=np.uint64) & np.uint64((1 << 31) - 1)
+        x = np.array(sorted(_hash(s) for s in items), dtype=np.uint64)
         return ((np.outer(x, self.a) + self.b) % _PRIME).min(axis=0)
 
 

@@ -82,6 +82,7 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
     weights = Weights([text for _, text in measure_texts])
     paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
     vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
+    weights.counted.clear()  # the counts are in the vectors now
     jobs = []
     for (a, b), basis in pairs.items():
         if a in vectors and b in vectors:
