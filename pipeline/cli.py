@@ -119,7 +119,8 @@ def _scores(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from pipeline.bench import main as bench, render
 
-    print(render(bench(args.mb, args.work, args.report, args.small)))
+    sizes = tuple(float(x) for x in args.sizes.split(","))
+    print(render(bench(args.mb, args.work, args.report, args.small, sizes)))
     print(f"saved {args.report}")
     return 0
 
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "beside jieba on the same text")
     bench.add_argument("--mb", type=float, default=10, help="corpus size in MB (default 10)")
     bench.add_argument("--small", type=int, default=10_000, help="small files for the memory run (default 10000)")
+    bench.add_argument("--sizes", default="0.1,1,10", help="MB of the single documents timed (default 0.1,1,10)")
     bench.add_argument("--work", type=Path, default=Path("/tmp/policy-bench"), help="scratch folder")
     bench.add_argument("--report", type=Path, default=Path("outputs/bench.json"),
                        help="where to save the figures as JSON (default outputs/bench.json)")

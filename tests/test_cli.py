@@ -180,9 +180,11 @@ def test_ray_engine_gives_the_same_tables_as_the_process_pool(tmp_path, seeds_ou
 
 def test_bench_reports_throughput_memory_and_stages(tmp_path):
     report = tmp_path / "bench.json"
-    result = run("bench", "--mb", "0.3", "--work", str(tmp_path / "work"), "--report", str(report))
+    result = run("bench", "--mb", "0.3", "--small", "40", "--sizes", "0.05,0.1", "--work", str(tmp_path / "work"),
+                 "--report", str(report))
     assert result.returncode == 0, result.stderr
     assert "MB/s per core" in result.stdout and "speed-up with all cores" in result.stdout
+    assert "x jieba" in result.stdout and "40 small files, " in result.stdout and "link stage:" in result.stdout
     figures = json.loads(report.read_text(encoding="utf-8"))
     corpus = sorted((tmp_path / "work" / "corpus").rglob("*.txt"))
     assert figures["files"] == len(corpus) > 1 and figures["input_mb"] >= 0.3
@@ -191,6 +193,8 @@ def test_bench_reports_throughput_memory_and_stages(tmp_path):
         assert measured["summary"].startswith(f"read {len(corpus)} files: {len(corpus)} ok, 0 failed")
     assert {"read", "clean", "normalise", "tokenize", "policy_targets", "write"} <= set(figures["stages_seconds"])
     assert any(p.read_bytes().startswith(b"\xff\xfe") for p in corpus)  # mixed encodings: UTF-16 among them
+    assert figures["jieba"]["mb_per_s"] > 0 and figures["runs"][0]["times_jieba"] > 0
+    assert [round(d["mb"], 1) for d in figures["by_size"]] == [0.1, 0.1] and figures["small_files"]["files"] == 40
 
 
 def test_ray_rows_reach_the_writer_in_input_order_whatever_order_they_arrive_in():
