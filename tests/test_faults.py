@@ -148,7 +148,7 @@ def test_a_killed_worker_is_replaced_and_every_file_gets_its_row(tmp_path):
 
 
 def test_a_second_run_into_the_same_folder_is_refused_and_the_first_finishes(tmp_path):
-    inputs = _many(tmp_path, 30)
+    inputs = _many(tmp_path, 300)  # several seconds of work, so the second run starts while it writes
     first = _cli("extract", str(inputs), str(tmp_path / "out"), "--jobs", "1", "--quiet")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (tmp_path / "out" / ".lock").exists():
@@ -159,7 +159,7 @@ def test_a_second_run_into_the_same_folder_is_refused_and_the_first_finishes(tmp
     assert second.returncode == 2 and "another run" in err and "is writing to" in err
     _, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
-    assert len(_docs(tmp_path / "out")) == 30
+    assert len(_docs(tmp_path / "out")) == 300
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
 
