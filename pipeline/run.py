@@ -24,7 +24,7 @@ from pipeline import __version__, code_digest
 from pipeline.link.stage import link_tables
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
-from pipeline.write import TableWriters, decode_tables, encode_tables
+from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
 
@@ -127,8 +127,47 @@ def list_inputs(input_dir: Path) -> list[Path]:
     return select_inputs(input_dir).paths
 
 
-def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, str], Rows]:
-    """Rows of the last run by (source_path, sha256), when it ran the same pipeline and rules."""
+@dataclass
+class Reused:
+    """An unchanged file's rows, taken from the previous tables as Arrow (never as Python rows)."""
+
+    document: dict
+    tables: dict
+
+
+class PreviousRun:
+    """The last run's tables, when it ran the same pipeline and rules: an unchanged file's rows are
+    taken from them as Arrow slices, so a re-run holds columns, not millions of Python rows."""
+
+    def __init__(self, tables: dict, links=None) -> None:
+        self.tables = tables
+        self.links = links  # the links table, when it was written by the same pipeline and rules
+        self.rows_of: dict[str, dict[str, list[int]]] = {}
+        for name, table in tables.items():
+            if name != "documents":
+                for i, doc_id in enumerate(table.column("doc_id").to_pylist()):
+                    self.rows_of.setdefault(doc_id, {}).setdefault(name, []).append(i)
+        docs = tables["documents"]
+        keys = zip(docs.column("source_path").to_pylist(), docs.column("source_sha256").to_pylist())
+        self.position = {key: i for i, key in enumerate(keys)}
+
+    def __iter__(self):
+        return iter(self.position)
+
+    def __getitem__(self, key: tuple[str, str]) -> Reused:
+        # one documents row per file: copies share a doc_id, and the first of them holds the rows
+        doc = self.tables["documents"].slice(self.position[key], 1).to_pylist()[0]
+        doc["duplicate_of"] = None
+        found = {"documents": to_table("documents", [doc])}
+        if doc["status"] == "ok":
+            for name, rows in self.rows_of.get(doc["doc_id"], {}).items():
+                found[name] = self.tables[name].take(rows).cast(column_types(name))
+        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of", "error")}
+        return Reused(keys, found)
+
+
+def previous_rows(output_dir: Path, version: dict[str, str]) -> PreviousRun | dict:
+    """The last run's rows by (source_path, sha256), when it ran the same pipeline and rules."""
     paths = {name: output_dir / f"{name}.parquet" for name in TABLE_NAMES}
     if not all(p.exists() for p in paths.values()):
         return {}
@@ -137,24 +176,19 @@ def previous_rows(output_dir: Path, version: dict[str, str]) -> dict[tuple[str, 
     except (OSError, ValueError):
         return {}
     for table in tables.values():
-        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-        if any(meta.get(k) != v for k, v in version.items()):
+        if not _same_version(table, version):
             return {}
-    by_doc: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for name, table in tables.items():
-        if name != "documents":
-            for row in table.to_pylist():
-                by_doc[row["doc_id"]][name].append(row)
-    previous: dict[tuple[str, str], Rows] = {}
-    for doc in tables["documents"].to_pylist():
-        # one documents row per file: copies share a doc_id, and only the first holds the other rows
-        rows = Rows()
-        rows.tables["documents"].append({**doc, "duplicate_of": None})
-        if doc["status"] == "ok":
-            for name, found in by_doc[doc["doc_id"]].items():
-                rows.tables[name] = found
-        previous[(doc["source_path"], doc["source_sha256"])] = rows
-    return previous
+    try:
+        links = pq.read_table(output_dir / "links.parquet")
+    except (OSError, ValueError):
+        links = None
+    return PreviousRun(tables, links.cast(column_types("links")) if links is not None and
+                       _same_version(links, version) else None)
+
+
+def _same_version(table, version: dict[str, str]) -> bool:
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    return all(meta.get(k) == v for k, v in version.items())
 
 
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
@@ -182,11 +216,16 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
         output = RunOutput(writers)
         for folder, error in inputs.unreadable:
             output.add(failed(b"", folder, error))
+        unchanged = bool(previous) and not inputs.unreadable
         for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs)):
             reused = isinstance(outcome, tuple)
+            unchanged &= reused
             output.add(previous[outcome] if reused else outcome, reused)
             progress.update(source, _size(path))
-        writers.commit(link_tables)
+        if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
+            writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
+        else:
+            writers.commit(link_tables)
     progress.close()
     return output.summary(began, inputs.skipped, inputs.notes)
 
@@ -206,9 +245,9 @@ class RunOutput:
         self.failures: list[tuple[str, str]] = []
         self.seen: dict[str, str] = {}
 
-    def add(self, rows: "Rows | Converted", reused: bool = False) -> None:
+    def add(self, rows: "Rows | Converted | Reused", reused: bool = False) -> None:
         document = rows.document
-        if isinstance(rows, Converted) and document["doc_id"] in self.seen and document["status"] == "ok":
+        if not isinstance(rows, Rows) and document["doc_id"] in self.seen and document["status"] == "ok":
             # rare: a repeated file needs its full documents row
             rows = Rows({name: table.to_pylist() for name, table in rows.tables.items()})
         if isinstance(rows, Rows):

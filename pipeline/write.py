@@ -38,14 +38,14 @@ DEFAULT_ROW_GROUP_ROWS = 20_000
 
 
 @lru_cache(maxsize=None)
-def _column_types(name: str) -> pa.Schema:
+def column_types(name: str) -> pa.Schema:
     """The table's columns and types without their descriptions: the writer's schema adds those
     to the file (tables travel from workers to the writer, and descriptions would go with each)."""
     return pa.schema([pa.field(f.name, f.type) for f in schema(name)])
 
 
 def _record_batch(name: str, rows: list[dict]) -> pa.RecordBatch:
-    types = _column_types(name)
+    types = column_types(name)
     return pa.RecordBatch.from_pydict({k: [row.get(k) for row in rows] for k in types.names}, schema=types)
 
 
@@ -62,7 +62,7 @@ def encode_tables(tables: dict[str, list[dict]]) -> dict[str, pa.Buffer]:
 
 def decode_tables(encoded: dict[str, pa.Buffer]) -> dict[str, pa.Table]:
     """The tables of ``encode_tables``."""
-    return {name: pa.Table.from_batches([pa.ipc.read_record_batch(buffer, _column_types(name))])
+    return {name: pa.Table.from_batches([pa.ipc.read_record_batch(buffer, column_types(name))])
             for name, buffer in encoded.items()}
 
 

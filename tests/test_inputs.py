@@ -222,3 +222,12 @@ def test_rerunning_a_folder_with_copies_and_empty_files_keeps_one_row_per_file(t
     extract(inputs, tmp_path / "out", quiet=True)
     docs = pq.read_table(tmp_path / "out" / "documents.parquet").to_pandas()
     assert sorted(docs.source_path) == ["a.txt", "e1.txt", "e2.txt"]
+
+
+def test_an_unchanged_rerun_takes_every_row_and_link_from_the_previous_tables(tmp_path, seeds_out):
+    out = tmp_path / "out"
+    extract(RAW, out, quiet=True)
+    summary = extract(RAW, out, quiet=True)
+    assert summary.reused == 5
+    for name in ("documents", "measures", "citations", "links"):
+        assert pq.read_table(out / f"{name}.parquet").equals(pq.read_table(seeds_out / f"{name}.parquet")), name
