@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
