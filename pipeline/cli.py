@@ -39,7 +39,7 @@ def _extract(args: argparse.Namespace) -> int:
         else:
             summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb,
                               full=args.full, jobs=args.jobs, include=tuple(args.include),
-                              exclude=tuple(args.exclude))
+                              exclude=tuple(args.exclude), time_budget=args.time_budget)
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2
@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="local process pool (default) or Ray Data (pip install '.[ray]')")
     ex.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else local)")
+    ex.add_argument("--time-budget", type=float, default=600, metavar="SECONDS",
+                    help="seconds one file may take in a worker before the watchdog stops it and marks it "
+                         "failed, after one retry alone (default 600; with --jobs above 1)")
     ex.add_argument("--include", action="append", default=[], metavar="GLOB",
                     help="read only files whose path below the input folder or name matches (repeatable; "
                          "also reads manifests and images, skipped otherwise)")

@@ -12,8 +12,11 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from pipeline.process import TABLE_NAMES, Rows, failed, process
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
+DEFAULT_TIME_BUDGET = 600.0  # seconds one file may take in a worker before the watchdog stops it
 
 SKIPPED_NAMES = ("~", ".swp", ".tmp", ".part", ".crdownload", "Thumbs.db", "desktop.ini")
 # files that are not documents: manifests and data files, images, tables (an --include glob reads them)
@@ -192,14 +196,16 @@ def _same_version(table, version: dict[str, str]) -> bool:
 
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
             paths: list[Path] | None = None, max_mb: float = DEFAULT_MAX_MB, full: bool = False,
-            jobs: int | None = None, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Summary:
+            jobs: int | None = None, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+            time_budget: float = DEFAULT_TIME_BUDGET) -> Summary:
     """Run the pipeline over a folder and write every table to ``output_dir``.
 
     ``jobs`` worker processes (default: all cores) each load the rules and spaCy once;
     results come back in input order and stream to Parquet, so output is the same for
     any number of jobs. Files whose bytes, pipeline and rules are unchanged since the
     last run into ``output_dir`` keep their rows without being processed (``full``
-    redoes all).
+    redoes all). With more than one job, a file may take ``time_budget`` seconds in its
+    worker before a watchdog stops it (it is retried alone once, then marked failed).
     """
     began = time.monotonic()
     ctx = context(rules_dir)
@@ -216,7 +222,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
         for folder, error in inputs.unreadable:
             output.add(failed(b"", folder, error))
         unchanged = bool(previous) and not inputs.unreadable
-        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs)):
+        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs, time_budget)):
             reused = isinstance(outcome, tuple)
             unchanged &= reused
             output.add(previous[outcome] if reused else outcome, reused)
@@ -366,22 +372,56 @@ def _pool(settings, jobs: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context("fork"))
 
 
-def _alone(task: tuple[Path, str], settings) -> Converted | Rows | tuple[str, str]:
-    """A task whose worker died, retried once in a worker of its own; failed if that dies too."""
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's workers (the pool then reports itself broken)."""
+    for worker in list(pool._processes.values()):  # the executor offers no public way to do this
+        worker.kill()
+
+
+def _alone(task: tuple[Path, str], settings, budget: float) -> Converted | Rows | tuple[str, str]:
+    """A task whose worker died or ran over its time budget, retried once in a worker of its
+    own; failed if that worker dies too or runs over the budget again."""
     for _ in range(2):
         try:
             with _pool(settings, 1) as pool:
-                return pool.submit(_pool_work, task).result()
+                future = pool.submit(_pool_work, task)
+                try:
+                    return future.result(timeout=budget)
+                except FuturesTimeout:
+                    _stop(pool)
+                    return failed(b"", task[1], f"reading this file took longer than its time budget ({budget:g} s, "
+                                                "twice): check its size and content, or raise --time-budget")
         except BrokenProcessPool:
             continue
     return failed(b"", task[1], "the worker reading this file died twice (killed, e.g. by the out-of-memory "
                                 "killer): check the file's size and content, or give the machine more memory")
 
 
-def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
+class _Overdue(Exception):
+    """The file first in line ran over its time budget."""
+
+
+def _in_order(pool: ProcessPoolExecutor, tasks: list, budget: float, ahead: int) -> Iterator:
+    """The tasks' outcomes in order, ``ahead`` of them submitted at a time; the first in line
+    may take ``budget`` seconds from the moment it is first in line (``_Overdue`` otherwise)."""
+    queued = iter(tasks)
+    pending = deque(pool.submit(_pool_work, task) for task in islice(queued, ahead))
+    while pending:
+        try:
+            outcome = pending[0].result(timeout=budget)
+        except FuturesTimeout:
+            raise _Overdue from None
+        pending.popleft()
+        for task in islice(queued, 1):
+            pending.append(pool.submit(_pool_work, task))
+        yield outcome
+
+
+def _outcomes(tasks, settings, jobs: int | None, budget: float = DEFAULT_TIME_BUDGET) -> Iterator:
     """Each task's outcome, in task order: in this process for one job, else in a pool. When a
-    worker dies (killed by the out-of-memory killer, say), the first unfinished file is retried
-    in a worker of its own and the rest go on in a new pool."""
+    worker dies (killed by the out-of-memory killer, say) or the file first in line runs over
+    its time budget (a watchdog: the pool's workers are killed), that file is retried in a
+    worker of its own and the rest go on in a new pool."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         _init_worker(settings)
@@ -391,11 +431,15 @@ def _outcomes(tasks, settings, jobs: int | None) -> Iterator:
     while position < len(tasks):
         try:
             with _pool(settings, jobs) as pool:
-                for outcome in pool.map(_pool_work, tasks[position:], chunksize=4):
-                    yield outcome
-                    position += 1
+                try:
+                    for outcome in _in_order(pool, tasks[position:], budget, 4 * jobs):
+                        yield outcome
+                        position += 1
+                except _Overdue:
+                    _stop(pool)
+                    raise BrokenProcessPool("the watchdog stopped the pool") from None
         except BrokenProcessPool:
-            yield _alone(tasks[position], settings)
+            yield _alone(tasks[position], settings, budget)
             position += 1
 
 

@@ -178,3 +178,18 @@ def test_a_commit_cut_short_between_renames_is_completed_on_reading(tmp_path, se
     os.replace(out / renames[0][0], out / renames[0][1])
     tables = pipeline.load(out)
     assert len(tables["measures"]) == 1 != old_measures and not (out / JOURNAL).exists()
+
+
+def test_the_watchdog_stops_a_file_over_its_time_budget_and_the_run_goes_on(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "slow.txt").write_text(SEED * 150, encoding="utf-8")  # several seconds of work
+    for i in range(3):
+        (inputs / f"quick{i}.txt").write_text(f"关于第{i}项工作的通知\n一、加强领导。", encoding="utf-8")
+    run = _cli("extract", str(inputs), str(tmp_path / "out"), "--jobs", "2", "--time-budget", "0.5")
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    docs = _docs(tmp_path / "out")
+    assert docs["slow.txt"]["status"] == "failed" and "time budget (0.5 s" in docs["slow.txt"]["error"]
+    assert all(docs[f"quick{i}.txt"]["status"] == "ok" for i in range(3))
+    assert "failed: slow.txt: reading this file took longer than its time budget" in out
