@@ -35,6 +35,9 @@ def as_umask_allows(path: Path, directory: bool = False) -> None:
 
 ROW_GROUP_ROWS = {"documents": 256}  # documents carry their whole text; other tables are small rows
 DEFAULT_ROW_GROUP_ROWS = 20_000
+# a row group is also written after this many documents' tables: each small Arrow table costs
+# memory of its own, so buffering stays flat in the number of files
+MAX_BUFFERED_TABLES = 256
 
 
 @lru_cache(maxsize=None)
@@ -155,7 +158,8 @@ class TableWriters:
                 continue
             self.buffers[name].append(table)
             self.buffered[name] += table.num_rows
-            if self.buffered[name] >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS):
+            if (self.buffered[name] >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS)
+                    or len(self.buffers[name]) >= MAX_BUFFERED_TABLES):
                 self._flush(name)
 
     def _flush(self, name: str) -> None:

@@ -64,9 +64,10 @@ def _unit_rows(vectors: list[dict[int, float]]) -> SparseRows:
         rows += [i] * len(v)
         features += list(v)
         weights += [x / norm for x in v.values()]
-    distinct, feature_of = np.unique(np.array(features, dtype=np.int64), return_inverse=True)
-    return SparseRows(np.array(rows, dtype=np.int32), np.array(weights, dtype=np.float64), distinct,
-                      feature_of.astype(np.int64), len(vectors))
+    # 4-byte ids and weights: the run's vectors are the link stage's memory
+    distinct, feature_of = np.unique(np.array(features, dtype=np.int32), return_inverse=True)
+    return SparseRows(np.array(rows, dtype=np.int32), np.array(weights, dtype=np.float32), distinct,
+                      feature_of.astype(np.int32), len(vectors))
 
 
 def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
@@ -105,16 +106,12 @@ class Weights:
         self.language = plain_segmenter()
         self.df: Counter = Counter()
         self.word_df: Counter = Counter()
-        self.counted = {}  # text -> (n-gram counts, word counts): each text is segmented once
-        for text in texts:
-            grams, ws = self._counts(text)
-            self.df.update(grams.keys())
-            self.word_df.update(ws.keys())
+        for text in texts:  # counted again when the vectors are made: holding every text's counts
+            self.df.update(set(ngrams(text)))  # would be the stage's largest memory
+            self.word_df.update(set(words(text)))
 
     def _counts(self, text: str) -> tuple[Counter, Counter]:
-        if text not in self.counted:
-            self.counted[text] = (Counter(ngrams(text)), Counter(words(text)))
-        return self.counted[text]
+        return Counter(ngrams(text)), Counter(words(text))
 
     def _idf(self, df: int) -> float:
         return math.log((self.n + 1) / (df + 1)) + 1

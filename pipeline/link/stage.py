@@ -53,12 +53,13 @@ def link_pair(job: tuple) -> list[dict]:
     """The links rows of one document pair: ``((a, b, basis), measures_a, measures_b, vectors_a, vectors_b)``."""
     (a, b, basis), measures_a, measures_b, vectors_a, vectors_b = job
     rows = []
-    for link in align(vectors_a, vectors_b):
+    made: dict[str, list[str]] = {}  # the seeds of this pair's measures, made once each (kept no longer:
+    for link in align(vectors_a, vectors_b):  # held for every measure of a run they would be its memory)
         ma, mb = measures_a[link.a], measures_b[link.b]
         for m in (ma, mb):
-            if "seeds" not in m:  # made once per measure, whatever the number of pairs it is in
-                m["seeds"] = seeds(m["text"])
-        passage = shared_passage(ma["text"], mb["text"], ma["seeds"], mb["seeds"])
+            if m["measure_id"] not in made:
+                made[m["measure_id"]] = seeds(m["text"])
+        passage = shared_passage(ma["text"], mb["text"], made[ma["measure_id"]], made[mb["measure_id"]])
         rows.append({
             "doc_id": a, "measure_id": ma["measure_id"], "other_doc_id": b, "other_measure_id": mb["measure_id"],
             "relation": link.relation, "score": round(link.score, 4), "basis": basis,
@@ -82,7 +83,6 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
     weights = Weights([text for _, text in measure_texts])
     paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
     vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
-    weights.counted.clear()  # the counts are in the vectors now
     jobs = []
     for (a, b), basis in pairs.items():
         if a in vectors and b in vectors:
