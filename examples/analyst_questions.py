@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 import pipeline
+from pipeline.tables import links_both_ways
 
 
 def leading_departments(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -50,12 +51,7 @@ def adoption(tables: dict[str, pd.DataFrame], doc_id: str) -> pd.DataFrame:
     """pandas: for every measure of one document, which documents adopted it (links), and with
     which targets and deadlines there and here."""
     links, measures, docs = tables["links"], tables["measures"], tables["documents"]
-    either = pd.concat([
-        links[["doc_id", "measure_id", "other_doc_id", "other_measure_id", "relation", "score"]],
-        links.rename(columns={"doc_id": "other_doc_id", "measure_id": "other_measure_id",
-                              "other_doc_id": "doc_id", "other_measure_id": "measure_id"})[
-            ["doc_id", "measure_id", "other_doc_id", "other_measure_id", "relation", "score"]],
-    ]).query("doc_id == @doc_id")
+    either = links_both_ways(links).query("doc_id == @doc_id")
     targets = (tables["targets"].assign(target=lambda t: t.comparator + t.value.map("{:g}".format) + t.unit.fillna(""))
                .groupby("measure_id").target.agg(" ".join))
     years = tables["deadlines"].dropna(subset=["date"]).groupby("measure_id").date.agg(lambda d: d.max().year)

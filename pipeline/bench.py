@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.ingest.normalise import to_simplified
+from pipeline.ingest.read import decode
 from pipeline.nlp import context
 from pipeline.process import process
 from pipeline.write import write_tables
@@ -44,16 +45,7 @@ def source_texts(root: Path) -> list[str]:
     """The seeds and the shared corpus fragments, simplified (the varied copies convert back)."""
     folders = [root / "raw", root.parent / "shared" / "corpus"]
     paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.txt"))]
-    texts = []
-    for path in paths:
-        data = path.read_bytes()
-        for encoding in ("utf-8", "gb18030", "big5"):
-            try:
-                texts.append(to_simplified(data.decode(encoding)))
-                break
-            except UnicodeDecodeError:
-                continue
-    return texts
+    return [to_simplified(decode(path.read_bytes()).text) for path in paths]  # Big5 told from GB18030
 
 
 def _varied(text: str, rng: random.Random) -> str:

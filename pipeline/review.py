@@ -31,7 +31,7 @@ from spacy import displacy
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from pipeline.tables import load_tables
+from pipeline.tables import links_both_ways, load_tables
 from pipeline.write import as_umask_allows
 
 # kind -> (table, label, colour); departments split by role
@@ -174,10 +174,14 @@ def _mark_open(kind: str, row: dict, pages: set[str]) -> str:
     said = next((row[k] for k in ("text", "quote", "name", "title") if k in row and not _missing(row[k])), "")
     title = html.escape(f"{label}: {said}")
     mark = f'<mark class="{kind}" data-row="{data}" title="{title}">'
+    cited = _cited_page(kind, row, pages)
+    return f'<a href="doc-{cited}.html">{mark}' if cited else mark
+
+
+def _cited_page(kind: str, row: dict, pages: set[str]) -> str | None:
+    """The page a citation links to: its cited document's, when that is in the run."""
     cited = row.get("cited_doc_id") if kind == "citation" else None
-    if not _missing(cited) and cited in pages:
-        return f'<a href="doc-{cited}.html">{mark}'
-    return mark
+    return cited if not _missing(cited) and cited in pages else None
 
 
 def render_text(text: str, measures: pd.DataFrame, spans: list[tuple[int, int, str, dict]],
@@ -226,8 +230,7 @@ def render_text(text: str, measures: pd.DataFrame, spans: list[tuple[int, int, s
 
 
 def _closing(kind: str, row: dict, pages: set[str]) -> str:
-    cited = row.get("cited_doc_id") if kind == "citation" else None
-    return "</mark></a>" if not _missing(cited) and cited in pages else "</mark>"
+    return "</mark></a>" if _cited_page(kind, row, pages) else "</mark>"
 
 
 def stacked_spans(text: str, spans: list[tuple[int, int, str, dict]]) -> str:
@@ -264,13 +267,8 @@ def _page(title: str, body: str, script: str) -> str:
 def _linked(doc: dict, tables: dict[str, pd.DataFrame]) -> str:
     """Each measure's linked measures in other documents, the shared passage marked on both sides."""
     links, measures, docs = tables["links"], tables["measures"], tables["documents"]
-    mine = pd.concat([
-        links[links.doc_id == doc["doc_id"]],
-        links[links.other_doc_id == doc["doc_id"]].rename(columns={
-            "doc_id": "other_doc_id", "other_doc_id": "doc_id", "measure_id": "other_measure_id",
-            "other_measure_id": "measure_id", "start": "other_start", "end": "other_end",
-            "other_start": "start", "other_end": "end"}),
-    ])
+    both = links_both_ways(links)
+    mine = both[both.doc_id == doc["doc_id"]]
     if mine.empty:
         return ""
     text_of = dict(zip(docs.doc_id, docs.text))

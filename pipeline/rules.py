@@ -13,13 +13,15 @@ import difflib
 import hashlib
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import regex
 
+T = TypeVar("T")
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MATCH_TIMEOUT = 2.0  # seconds a single pattern may spend on one document
 _PART_REF = regex.compile(r"<<(\w+)>>")
@@ -104,9 +106,17 @@ class Rules:
     by_file: dict[str, dict[str, list[Rule]]] = field(default_factory=dict)
     parts: dict[str, dict[str, str]] = field(default_factory=dict)
     digest: str = ""
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def of(self, file: str, kind: str) -> list[Rule]:
         return self.by_file.get(file, {}).get(kind, [])
+
+    def derived(self, make: Callable[["Rules"], T]) -> T:
+        """What ``make`` builds from these rules (a reader with its patterns compiled), built once
+        per rule set however many documents use it."""
+        if make not in self._derived:
+            self._derived[make] = make(self)
+        return self._derived[make]
 
     def all(self) -> list[Rule]:
         return [r for kinds in self.by_file.values() for rules in kinds.values() for r in rules]

@@ -46,6 +46,16 @@ def load_tables(output_dir: str | Path = "outputs") -> dict[str, pd.DataFrame]:
             for name in TABLES}
 
 
+_SIDES = {"doc_id": "other_doc_id", "measure_id": "other_measure_id", "start": "other_start", "end": "other_end"}
+
+
+def links_both_ways(links: pd.DataFrame) -> pd.DataFrame:
+    """Every link twice, once from each side: the rows whose ``doc_id`` is a document are all its
+    links, whichever side of the pair it was written on."""
+    swapped = {**_SIDES, **{other: this for this, other in _SIDES.items()}}
+    return pd.concat([links, links.rename(columns=swapped)], ignore_index=True)
+
+
 def _cell(value):
     """A CSV cell: lists and structs as JSON, missing as empty."""
     if isinstance(value, (list, dict)):

@@ -132,7 +132,7 @@ def _many(tmp_path: Path, n: int) -> Path:
 
 
 def test_a_killed_worker_is_replaced_and_every_file_gets_its_row(tmp_path):
-    inputs = _many(tmp_path, 150)
+    inputs = _many(tmp_path, 400)  # the pool works for several seconds: time to find and kill a worker
     run = _cli("extract", str(inputs), str(tmp_path / "out"), "--jobs", "2", "--quiet")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(children_of(run.pid)) < 2:
@@ -144,7 +144,7 @@ def test_a_killed_worker_is_replaced_and_every_file_gets_its_row(tmp_path):
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
     docs = _docs(tmp_path / "out")
-    assert len(docs) == 150 and {d["status"] for d in docs.values()} == {"ok"}
+    assert len(docs) == 400 and {d["status"] for d in docs.values()} == {"ok"}
 
 
 def test_a_second_run_into_the_same_folder_is_refused_and_the_first_finishes(tmp_path):

@@ -44,7 +44,7 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
         stop = end - 1 if view.endswith("\n", start, end) else end
         collapsed = _SPACING.sub("", view[start:stop])  # letter-spaced labels: 索 引 号
         if any_line and (any_line.match(view, start, stop, timeout=MATCH_TIMEOUT)
-                         or any_line.match(collapsed, timeout=MATCH_TIMEOUT)):
+                         or (len(collapsed) < stop - start and any_line.match(collapsed, timeout=MATCH_TIMEOUT))):
             matched.add(i)
         if any_tail and any_tail.match(view, start, stop, timeout=MATCH_TIMEOUT):
             tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop, timeout=MATCH_TIMEOUT))
@@ -97,16 +97,6 @@ def _field_line_edits(view: str, labels: FieldLabels) -> tuple[list[tuple[int, i
     return edits, fields
 
 
-_READERS: dict[str, tuple[FieldLabels, HeadFinder]] = {}
-
-
-def _readers(rules: Rules) -> tuple[FieldLabels, HeadFinder]:
-    """The metadata-line and head readers of a rule set, made once per process."""
-    if rules.digest not in _READERS:
-        _READERS[rules.digest] = (FieldLabels(rules.of("metadata", "page_field")), HeadFinder(rules))
-    return _READERS[rules.digest]
-
-
 def clean(text: MappedText, rules: Rules) -> tuple[MappedText, tuple[PageField, ...]]:
     """Apply inline noise rules, read and delete metadata lines, delete noise lines, chrome
     tails, a repeated opening and the lines before the head; also return the fields read."""
@@ -116,8 +106,8 @@ def clean(text: MappedText, rules: Rules) -> tuple[MappedText, tuple[PageField, 
         if edits:
             text = text.edit(edits)
             view = _apply(view, edits)
-    labels, head = _readers(rules)
-    edits, fields = _field_line_edits(view, labels)
+    head = rules.derived(HeadFinder)
+    edits, fields = _field_line_edits(view, rules.derived(FieldLabels.of))
     for step in (lambda v: edits, lambda v: _noise_line_edits(v, rules), repeated_opening_edits, head.edits):
         found = step(view)
         if found:

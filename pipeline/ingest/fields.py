@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import regex
 
-from pipeline.rules import Rule
+from pipeline.rules import Rule, Rules
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,11 @@ class FieldLabels:
             value = " ".join(text[m.end():after.start() if after else len(text)].split())
             out.append((self.field_of[label], label, value))
         return out
+
+    @classmethod
+    def of(cls, rules: Rules) -> "FieldLabels":
+        """The labels of a rule set's ``[[page_field]]`` rules (``rules.derived(FieldLabels.of)``)."""
+        return cls(rules.of("metadata", "page_field"))
 
     def split(self, text: str) -> tuple[str, str, str] | None:
         """The first ``(field, label, value)`` of ``text`` when it starts with a label."""

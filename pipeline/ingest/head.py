@@ -46,11 +46,14 @@ class HeadFinder:
         return (len(line) <= 80 and not regex.search(r"[。；！？]", line) and not _NUMBERED.match(line)
                 and self.title_suffix.search(line, timeout=MATCH_TIMEOUT) is not None)
 
+    def _doc_number_line(self, line: str) -> bool:
+        line = line.strip()
+        return len(line) <= 30 and self.doc_number.search(line, timeout=MATCH_TIMEOUT) is not None
+
     def _head_material(self, line: str) -> bool:
         line = line.strip()
         return bool(self.organ.fullmatch(line, timeout=MATCH_TIMEOUT)
-                    or self.date.fullmatch(line, timeout=MATCH_TIMEOUT)
-                    or (len(line) <= 30 and self.doc_number.search(line, timeout=MATCH_TIMEOUT)))
+                    or self.date.fullmatch(line, timeout=MATCH_TIMEOUT) or self._doc_number_line(line))
 
     def _head(self, view: str, lines: list[tuple[int, int]]) -> int | None:
         """Index of the head's first line among ``lines`` (None: no title before the text begins)."""
@@ -58,7 +61,7 @@ class HeadFinder:
             line = view[start:end]
             if _NUMBERED.match(line):
                 return None
-            if self._head_material(line) and self.doc_number.search(line, timeout=MATCH_TIMEOUT) or _ADDRESSEE.match(line):
+            if self._doc_number_line(line) or _ADDRESSEE.match(line):
                 return None  # a doc number or addressee first: the lines above are the title, as written
             if self._title_end(line):
                 first = i

@@ -59,6 +59,11 @@ class ChromeNames:
         self.words = {w.lower() for r in rules for w in r.get("tokens", [])}
         self.joined = tuple(sorted(self.words, key=len, reverse=True))
 
+    @classmethod
+    def of(cls, rules: Rules) -> "ChromeNames":
+        """The words of a rule set's ``[[html_chrome]]`` rules (``rules.derived(ChromeNames.of)``)."""
+        return cls(rules.of("noise", "html_chrome"))
+
     def _words(self, names: str) -> Iterator[str]:
         tokens = name_tokens(names)
         yield from (a + b for a, b in zip(tokens, tokens[1:]))  # hotKey -> hotkey
@@ -293,10 +298,10 @@ def html_text(data: bytes, rules: Rules) -> Decoded:
     decoded, root = _parse(data)
     declared = _head_fields(root)
     _remove_invisible(root)
-    fields = _read_boxes(root, FieldLabels(rules.of("metadata", "page_field"))) + declared
+    fields = _read_boxes(root, rules.derived(FieldLabels.of)) + declared
     body = root.find("body")
     body = body if body is not None else root
-    chrome = ChromeNames(rules.of("noise", "html_chrome"))
+    chrome = rules.derived(ChromeNames.of)
     blocks = _main_blocks(body)
     heading = _heading_before(body, blocks[0])
     if heading is not None:  # the page's heading names the page; the body keeps its own title

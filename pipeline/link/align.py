@@ -110,9 +110,6 @@ class Weights:
             self.df.update(set(ngrams(text)))  # would be the stage's largest memory
             self.word_df.update(set(words(text)))
 
-    def _counts(self, text: str) -> tuple[Counter, Counter]:
-        return Counter(ngrams(text)), Counter(words(text))
-
     def _idf(self, df: int) -> float:
         return math.log((self.n + 1) / (df + 1)) + 1
 
@@ -121,20 +118,20 @@ class Weights:
 
     def document(self, texts: list[str]) -> "DocumentVectors":
         """The vectors of a document's measures: n-grams, words, and n-grams of their openings."""
-        grams, ws = self.vectors(texts)
-        return DocumentVectors(grams, ws, self.vectors([opening(t) for t in texts])[0])
+        return DocumentVectors(self.gram_vectors(texts), self.word_vectors(texts),
+                               self.gram_vectors([opening(t) for t in texts]))
 
-    def vectors(self, texts: list[str]) -> tuple[SparseRows, SparseRows]:
-        """The n-gram vectors and the word vectors of some texts, each of length 1."""
+    def gram_vectors(self, texts: list[str]) -> SparseRows:
+        """The n-gram vectors of some texts, each of length 1."""
+        return _unit_rows([{self._id(g): (1 + math.log(c)) * self._idf(self.df.get(g, 0))
+                            for g, c in Counter(ngrams(text)).items()} for text in texts])
+
+    def word_vectors(self, texts: list[str]) -> SparseRows:
+        """The word vectors of some texts, each of length 1."""
         freq, total = self.language.FREQ, self.language.total
-        grams, ws = [], []
-        for text in texts:
-            gram_counts, word_counts = self._counts(text)
-            grams.append({self._id(g): (1 + math.log(c)) * self._idf(self.df.get(g, 0))
-                          for g, c in gram_counts.items()})
-            ws.append({self._id("w:" + w): (1 + math.log(c)) * self._idf(self.word_df.get(w, 0))
-                       * math.log(total / (freq.get(w, 0) + 1)) for w, c in word_counts.items()})
-        return _unit_rows(grams), _unit_rows(ws)
+        return _unit_rows([{self._id("w:" + w): (1 + math.log(c)) * self._idf(self.word_df.get(w, 0))
+                            * math.log(total / (freq.get(w, 0) + 1)) for w, c in Counter(words(text)).items()}
+                           for text in texts])
 
 
 def opening(text: str) -> str:
@@ -144,7 +141,7 @@ def opening(text: str) -> str:
 
 @dataclass(frozen=True)
 class Passage:
-    """The shared passage: offsets into each measure's text, and its length in characters."""
+    """The shared passage: its start and end in each measure's text."""
 
     start: int
     end: int
