@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pipeline.ingest.clean import clean
 from pipeline.ingest.fields import FieldLabels
 from pipeline.ingest.html import ChromeNames
-from pipeline.ingest.normalise import apply_replace_rule
+from pipeline.ingest.normalise import apply_replace_rule, split_table_cells
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import MATCH_TIMEOUT, Rule, RuleError, Rules
@@ -95,9 +95,11 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
     ("noise", "html_chrome"): lambda r, t, c: ChromeNames([r]).names_chrome(t),
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
+    ("normalise", "table_cells"): lambda r, t, c: split_table_cells(MappedText.from_raw(t), r, c.rules).text,
     ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t, timeout=MATCH_TIMEOUT) is not None,
+    ("structure", "table_column"): lambda r, t, c: r.pattern.match(t, timeout=MATCH_TIMEOUT) is not None,
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
@@ -115,6 +117,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,
     ("deadlines", "exclude"): _deadlines,
+    ("deadlines", "defined_period"): _deadlines,
     **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration")},
 }
 _DATED = {"deadlines", "targets"}

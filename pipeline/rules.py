@@ -40,7 +40,7 @@ PROBE_SECONDS = 0.05
 # the stages read. A key or kind not listed is a misspelling (or a rule nothing would read).
 SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "deadlines": {"named_period": frozenset({"periods"}), "expression": frozenset({"kind", "on_issue"}),
-                  "exclude": frozenset()},
+                  "exclude": frozenset(), "defined_period": frozenset({"reference"})},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
                     "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"suffixes"}),
                     "blanket": frozenset()},
@@ -48,12 +48,12 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
     "noise": {"inline": frozenset({"replace"}), "line": frozenset(), "tail": frozenset({"max_line_chars"}),
               "html_chrome": frozenset({"tokens"})},
-    "normalise": {"replace": frozenset({"map", "replace"})},
+    "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"})},
     "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
                        "label": frozenset({"role"}), "role": frozenset({"role"}),
                        "assignment": frozenset({"template"}), "segment_cue": frozenset()},
-    "structure": {"numbering": frozenset({"always_item", "heading_only", "rank"}), "framing": frozenset(),
-                  "body_end": frozenset()},
+    "structure": {"numbering": frozenset({"always_item", "heading_only", "in_table", "rank"}),
+                  "framing": frozenset(), "body_end": frozenset(), "table_column": frozenset()},
     "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "template", "unit",
                                       "unit_format"}),
@@ -66,7 +66,7 @@ _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 # other keys that hold patterns (checked like `pattern` at load time; <<parts>> the rule file
 # does not define, like the department lexicon's <<depts>>, stand for a placeholder there)
 PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
-                ("responsibility", "assignment"): ("template",)}
+                ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",)}
 
 
 def _did_you_mean(word: str, choices) -> str:

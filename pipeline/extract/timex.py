@@ -81,6 +81,7 @@ class TimeReader:
     def __init__(self, rules: Rules) -> None:
         self.expressions = rules.of("deadlines", "expression")
         self.excludes = rules.of("deadlines", "exclude")
+        self.defined = rules.of("deadlines", "defined_period")
         self.periods: dict[str, tuple[int, int]] = {}
         for rule in rules.of("deadlines", "named_period"):
             self.periods.update({k: tuple(v) for k, v in rule.get("periods", {}).items()})
@@ -179,4 +180,23 @@ class TimeReader:
                     continue
                 taken.add(s, e)
                 found.append(expression)
+        found += self._defined_references(text, [f for f in found if f.kind == "period"], taken, end)
         return sorted(found, key=lambda x: x.start)
+
+    def _defined_references(self, text: str, periods: list[TimeExpression], taken: SpanSet,
+                            end: int | None) -> list[TimeExpression]:
+        """Later mentions of the periods the text defines (示范的时间为2011-2013年 … 在示范期间)."""
+        found: list[TimeExpression] = []
+        for period in periods:
+            for rule in self.defined:
+                m = rule.pattern.search(text, max(0, period.start - 12), period.start, timeout=MATCH_TIMEOUT)
+                if not m:
+                    continue
+                reference = regex.compile(rule.get("reference").replace("<<name>>", regex.escape(m.group("name"))))
+                for r in reference.finditer(text, period.end, len(text) if end is None else end,
+                                            timeout=MATCH_TIMEOUT):
+                    if not taken.overlaps(r.start(), r.end()):
+                        taken.add(r.start(), r.end())
+                        found.append(TimeExpression("period", r.group(), r.start(), r.end(), rule.id,
+                                                    start_date=period.start_date, end_date=period.end_date))
+        return found

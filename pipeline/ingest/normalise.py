@@ -1,11 +1,13 @@
-"""Normalise: traditional -> simplified (OpenCC t2s), punctuation widths unified,
-spacing inside Chinese text removed. Every change keeps the offset map."""
+"""Normalise: traditional -> simplified (OpenCC t2s), flattened tables split into cells,
+punctuation widths unified, spacing inside Chinese text removed. Every change keeps the
+offset map."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 import numpy as np
 import opencc
+import regex
 
 from pipeline.ingest.textmap import MappedText
 from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
@@ -59,9 +61,39 @@ def apply_replace_rule(text: MappedText, rule: Rule) -> MappedText:
     return text.edit(edits) if edits else text
 
 
+_CELL_SPLIT = regex.compile(r"[ \t\u3000\u00a0]+")
+
+
+def _is_column(cell: str, columns: list[Rule]) -> bool:
+    return any(c.pattern.match(cell, timeout=MATCH_TIMEOUT) for c in columns)
+
+
+def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[int, int, str]]:
+    """Line breaks for the cell breaks of each flattened-table line (``[[table_cells]]``)."""
+    edits: list[tuple[int, int, str]] = []
+    start = 0
+    for line in text.split("\n"):
+        if " " in line or "\t" in line or "\u3000" in line:
+            cells = [(m.start(), m.group()) for m in regex.finditer(r"[^ \t\u3000\u00a0]+", line)]
+            named = [at for at, cell in cells if _is_column(cell, columns)]
+            if len(named) >= rule.get("min_columns", 3):
+                for m in rule.pattern.finditer(line, named[0], timeout=MATCH_TIMEOUT):
+                    if 0 < m.start() and m.end() < len(line):
+                        edits.append((start + m.start(), start + m.end(), "\n"))
+        start += len(line) + 1
+    return edits
+
+
+def split_table_cells(text: MappedText, rule: Rule, rules: Rules) -> MappedText:
+    edits = table_cell_edits(rule, text.text, rules.of("structure", "table_column"))
+    return text.edit(edits) if edits else text
+
+
 def normalise(text: MappedText, rules: Rules) -> MappedText:
-    """Simplify the script, then apply ``rules/normalise.toml`` in order."""
+    """Simplify the script, split flattened tables, then apply ``rules/normalise.toml`` in order."""
     text = text.translate(to_simplified(text.text))
+    for rule in rules.of("normalise", "table_cells"):
+        text = split_table_cells(text, rule, rules)
     for rule in rules.of("normalise", "replace"):
         text = apply_replace_rule(text, rule)
     return text

@@ -15,7 +15,7 @@ from pipeline.extract.numbers import int_of
 from pipeline.ingest.normalise import to_simplified
 from pipeline.rules import MATCH_TIMEOUT, Rules
 from pipeline.structure.lines import Line, split_lines
-from pipeline.structure.outline import Outline
+from pipeline.structure.outline import Outline, is_table_column
 
 _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
@@ -76,6 +76,7 @@ class MetadataReader:
         self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
         self.provinces = rules.of("metadata", "province")
         self.nationals = rules.of("metadata", "national")
+        self.rules = rules
 
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
         pattern = self.f[name]
@@ -154,6 +155,8 @@ class MetadataReader:
         title does not contain."""
         front_end = outline.body_start if outline.items else len(text)
         lines = split_lines(text[:front_end])
+        table = next((i for i, line in enumerate(lines) if is_table_column(line.text, self.rules)), len(lines))
+        lines = lines[:table]  # a table's header cells are not front matter
         meta = Metadata()
         meta.doc_number = self._front_doc_number(lines)
         notice = self._notice(lines)

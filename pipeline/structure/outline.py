@@ -69,13 +69,20 @@ class Outline:
         return self.items[0].line.start if self.items else 0
 
 
-def numbering_of(line: str, rules: Rules) -> tuple[Rule, regex.Match] | None:
-    """The numbering rule a line starts with, if any."""
+def numbering_of(line: str, rules: Rules, in_table: bool = False) -> tuple[Rule, regex.Match] | None:
+    """The numbering rule a line starts with, if any (``in_table`` styles only after a table header)."""
     for rule in rules.of("structure", "numbering"):
+        if rule.get("in_table") and not in_table:
+            continue
         m = rule.pattern.match(line, timeout=MATCH_TIMEOUT)
         if m and m.group("label"):
             return rule, m
     return None
+
+
+def is_table_column(line: str, rules: Rules) -> bool:
+    """Whether a line is a table cell naming a column (牵头部门, 完成时限 …)."""
+    return any(r.pattern.match(line, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "table_column"))
 
 
 def ends_body(line: str, rules: Rules) -> bool:
@@ -127,8 +134,10 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
     items: list[Item] = []
     kinds: list[str] = []  # per line: item / note / end / text
     item_at: dict[int, Item] = {}
+    in_table = False
     for index, line in enumerate(lines):
-        found = numbering_of(line.text, rules)
+        in_table = in_table or is_table_column(line.text, rules)
+        found = numbering_of(line.text, rules, in_table)
         if found:
             rule, m = found
             item = Item(line, rule, m.group("label"), line.start + m.end())
@@ -156,7 +165,7 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
                 break
             end = lines[following].end
         start = item.content_start
-        while start < end and text[start] in " \t":
+        while start < end and text[start] in " \t\n":
             start += 1
         if start >= end:
             continue  # a bare number with no text is not a measure
