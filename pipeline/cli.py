@@ -147,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="local process pool (default) or Ray Data (pip install '.[ray]')")
     ex.add_argument("--ray-address", default=None, help="Ray cluster address (default: $RAY_ADDRESS, else local)")
     ex.add_argument("--time-budget", type=float, default=600, metavar="SECONDS",
-                    help="seconds one file may take in a worker before the watchdog stops it and marks it "
-                         "failed, after one retry alone (default 600; with --jobs above 1)")
+                    help="seconds one file may take before a timer stops it and marks it failed (default 600); "
+                         "a worker stuck past that where the timer cannot reach is stopped 30 s later and its "
+                         "file retried alone once")
     ex.add_argument("--include", action="append", default=[], metavar="GLOB",
                     help="read only files whose path below the input folder or name matches (repeatable; "
                          "also reads manifests and images, skipped otherwise)")

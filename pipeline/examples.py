@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pipeline.budget import OverBudget, time_budget
 from pipeline.ingest.clean import clean
 from pipeline.ingest.fields import FieldLabels
 from pipeline.ingest.html import ChromeNames
 from pipeline.ingest.normalise import apply_replace_rule, split_table_cells
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
-from pipeline.rules import MATCH_TIMEOUT, Rule, RuleError, Rules
+from pipeline.rules import EXAMPLE_BUDGET, Rule, RuleError, Rules
 
 
 def _assigned(items) -> list[str]:
@@ -25,7 +26,7 @@ def _note_assignments(rule: Rule, text: str, ctx: Context) -> list[str]:
 
 
 def _matches(rule: Rule, text: str) -> bool:
-    return rule.pattern.search(text, timeout=MATCH_TIMEOUT) is not None
+    return rule.pattern.search(text) is not None
 
 
 def _role_if_match(rule: Rule, text: str, ctx: Context) -> str:
@@ -46,7 +47,7 @@ def _metadata(rule: Rule, text: str, ctx: Context):
     if name == "region":
         return reader.region(text) or ""
     if name == "region_in_text":
-        m = rule.pattern.search(text, timeout=MATCH_TIMEOUT)
+        m = rule.pattern.search(text)
         return m.group("place") if m else ""
     if name == "organ_title":
         m = rule.pattern.fullmatch(text)
@@ -98,8 +99,8 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("normalise", "table_cells"): lambda r, t, c: split_table_cells(MappedText.from_raw(t), r, c.rules).text,
     ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
-    ("structure", "framing"): lambda r, t, c: r.pattern.match(t, timeout=MATCH_TIMEOUT) is not None,
-    ("structure", "table_column"): lambda r, t, c: r.pattern.match(t, timeout=MATCH_TIMEOUT) is not None,
+    ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
+    ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
@@ -113,7 +114,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("metadata", "field"): _metadata,
     ("metadata", "province"): lambda r, t, c: c.metadata.province_of_doc_number(t) or "",
     ("metadata", "page_field"): lambda r, t, c: ("=".join((s[0], s[2])) if (s := FieldLabels([r]).split(t)) else ""),
-    ("metadata", "national"): lambda r, t, c: (r.get("region") if r.pattern.search(t, timeout=MATCH_TIMEOUT) else ""),
+    ("metadata", "national"): lambda r, t, c: (r.get("region") if r.pattern.search(t) else ""),
     ("deadlines", "expression"): _deadlines,
     ("deadlines", "named_period"): _deadlines,
     ("deadlines", "exclude"): _deadlines,
@@ -145,13 +146,14 @@ def run_examples(rules: Rules, rules_dir: str | None = None) -> list[RuleError]:
     problems = []
     for rule, example in example_cases(rules):
         try:
-            got = actual_output(rule, example, ctx)
+            with time_budget(EXAMPLE_BUDGET):
+                got = actual_output(rule, example, ctx)
         except RuleError as exc:
             problems.append(exc)
             continue
-        except TimeoutError:
-            problems.append(RuleError(rule.file, rule.id, f"example {example['in']!r}: a pattern took over "
-                                                          f"{MATCH_TIMEOUT:g} s on it (it backtracks badly)"))
+        except OverBudget:
+            problems.append(RuleError(rule.file, rule.id, f"example {example['in']!r}: took over "
+                                                          f"{EXAMPLE_BUDGET:g} s (a pattern backtracks badly on it)"))
             continue
         if "out" in example and got != example["out"]:
             problems.append(RuleError(rule.file, rule.id,

@@ -36,7 +36,7 @@ from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.responsibility import Responsibility, merge_assignments
 from pipeline.extract.targets import TargetReader
 from pipeline.extract.timex import TimeReader
-from pipeline.rules import MATCH_TIMEOUT, RULES_DIR, Rules, any_of, load_rules
+from pipeline.rules import RULES_DIR, Rules, any_of, load_rules
 from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
 
@@ -167,7 +167,7 @@ class SelectiveSegmenter:
     def _cue_sentences(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence (up to and including 。, ； or a line break) with a cue."""
         spans: list[tuple[int, int]] = []
-        for m in self.cue.finditer(text, timeout=MATCH_TIMEOUT) if self.cue else ():
+        for m in self.cue.finditer(text) if self.cue else ():
             if spans and m.start() < spans[-1][1]:
                 continue  # in the sentence already taken
             start = max(text.rfind(c, 0, m.start()) for c in _SENTENCE_ENDS) + 1

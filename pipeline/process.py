@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
+from pipeline.budget import OverBudget, time_budget
 from pipeline.ingest.clean import clean
 from pipeline.ingest.normalise import normalise, script_of
 from pipeline.ingest.formats import read_document
@@ -66,11 +67,23 @@ def _run_nlp(ctx: Context, text: str, page_fields: tuple, timings: dict[str, flo
     return doc
 
 
-def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float] | None = None) -> Rows:
+def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float] | None = None,
+            budget: float | None = None) -> Rows:
     """Read, clean, normalise, structure and extract one document.
 
-    ``timings``, when given, accumulates seconds per stage (for the benchmark).
+    ``timings``, when given, accumulates seconds per stage (for the benchmark); ``budget``
+    seconds, when given, bound the whole document: past them it is a failed row.
     """
+    try:
+        with time_budget(budget):
+            return _process(raw, source_path, ctx, timings)
+    except OverBudget:
+        return failed(raw, source_path, f"reading this file took longer than its time budget ({budget:g} s): a rule "
+                                        "pattern may backtrack badly on its text (run `python -m pipeline rules "
+                                        "check` and simplify recent patterns), or raise --time-budget")
+
+
+def _process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float] | None) -> Rows:
     try:
         with _timed(timings, "read"):
             decoded = read_document(raw, source_path, ctx.rules)
@@ -84,10 +97,6 @@ def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float
         doc = _run_nlp(ctx, text.text, decoded.fields + text_fields, timings)
         with _timed(timings, "rows"):
             return _rows(doc, text, raw, source_path, decoded.encoding, script_of(decoded.text))
-    except TimeoutError:
-        return failed(raw, source_path, "a rule pattern took too long on this document (it backtracks badly on "
-                                        "this text): run `python -m pipeline rules check` and simplify recent "
-                                        "patterns", decoded.encoding)
     except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
         return failed(raw, source_path, f"internal error while extracting ({type(exc).__name__}: {exc}); "
                                         "please report it with this file", decoded.encoding)

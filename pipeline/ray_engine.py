@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.link.stage import link_tables
 from pipeline.nlp import context
 from pipeline.process import Rows, process
-from pipeline.run import RunOutput, Summary, run_version, select_inputs
+from pipeline.run import DEFAULT_TIME_BUDGET, RunOutput, Summary, run_version, select_inputs
 from pipeline.write import TableWriters
 
 
@@ -35,7 +35,7 @@ class ProcessDocuments:
         for raw, path in zip(batch["bytes"], batch["path"]):
             source = Path(path).relative_to(self.input_dir).as_posix()
             sources.append(source)
-            rows.append(pickle.dumps(process(bytes(raw), source, self.ctx).tables))
+            rows.append(pickle.dumps(process(bytes(raw), source, self.ctx, budget=DEFAULT_TIME_BUDGET).tables))
         return {"source": sources, "rows": rows}
 
 

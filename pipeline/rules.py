@@ -23,7 +23,7 @@ import regex
 
 T = TypeVar("T")
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-MATCH_TIMEOUT = 2.0  # seconds a single pattern may spend on one document
+EXAMPLE_BUDGET = 2.0  # seconds one rule example may take (`rules check`)
 _PART_REF = regex.compile(r"<<(\w+)>>")
 _ID = regex.compile(r"^[a-z][a-z0-9_.]*$")
 # a group that repeats without bound and holds an unbounded repeat itself: (a+)+, (?:x*y)*

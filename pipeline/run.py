@@ -29,7 +29,10 @@ from pipeline.process import TABLE_NAMES, Rows, failed, process
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
-DEFAULT_TIME_BUDGET = 600.0  # seconds one file may take in a worker before the watchdog stops it
+DEFAULT_TIME_BUDGET = 600.0  # seconds one file may take before its timer stops it (a failed row)
+# a pool worker stuck past its file's budget in code that never sees the timer (a C loop) is
+# stopped this many seconds later, with its pool
+BACKSTOP_GRACE = 30.0
 
 SKIPPED_NAMES = ("~", ".swp", ".tmp", ".part", ".crdownload", "Thumbs.db", "desktop.ini")
 # files that are not documents: manifests and data files, images, tables (an --include glob reads them)
@@ -204,8 +207,9 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     results come back in input order and stream to Parquet, so output is the same for
     any number of jobs. Files whose bytes, pipeline and rules are unchanged since the
     last run into ``output_dir`` keep their rows without being processed (``full``
-    redoes all). With more than one job, a file may take ``time_budget`` seconds in its
-    worker before a watchdog stops it (it is retried alone once, then marked failed).
+    redoes all). A file may take ``time_budget`` seconds: a timer then stops it and it is
+    a failed row. With more than one job, a worker stuck past that in code the timer cannot
+    stop has its pool stopped; its file is retried alone once, then marked failed.
     """
     began = time.monotonic()
     ctx = context(rules_dir)
@@ -215,14 +219,14 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
     paths = inputs.paths
     tasks = [(path, source_name(path, input_dir)) for path in paths]
-    settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous))
+    settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous), time_budget)
     progress = Progress(len(tasks), quiet)
     with TableWriters(output_dir, version) as writers:
         output = RunOutput(writers)
         for folder, error in inputs.unreadable:
             output.add(failed(b"", folder, error))
         unchanged = bool(previous) and not inputs.unreadable
-        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs, time_budget)):
+        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs, time_budget + BACKSTOP_GRACE)):
             reused = isinstance(outcome, tuple)
             unchanged &= reused
             output.add(previous[outcome] if reused else outcome, reused)
@@ -328,8 +332,8 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(settings) -> None:
-    rules_dir, max_bytes, reusable = settings
-    _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, reusable=reusable)
+    rules_dir, max_bytes, reusable, budget = settings
+    _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, reusable=reusable, budget=budget)
 
 
 def _pool_worker(settings) -> None:
@@ -361,7 +365,7 @@ def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
     if key in _WORKER["reusable"]:
         return key
     try:
-        return process(raw, source, _WORKER["ctx"])
+        return process(raw, source, _WORKER["ctx"], budget=_WORKER["budget"])
     except Exception as exc:  # noqa: BLE001 - a fault in one file never ends the run
         return failed(raw, source, f"internal error while reading ({type(exc).__name__}: {exc}); "
                                    "please report it with this file")
@@ -378,19 +382,20 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         worker.kill()
 
 
-def _alone(task: tuple[Path, str], settings, budget: float) -> Converted | Rows | tuple[str, str]:
-    """A task whose worker died or ran over its time budget, retried once in a worker of its
-    own; failed if that worker dies too or runs over the budget again."""
+def _alone(task: tuple[Path, str], settings, backstop: float) -> Converted | Rows | tuple[str, str]:
+    """A task whose worker died or stayed busy past ``backstop`` seconds, retried once in a worker
+    of its own; failed if that worker dies or stays busy too."""
     for _ in range(2):
         try:
             with _pool(settings, 1) as pool:
                 future = pool.submit(_pool_work, task)
                 try:
-                    return future.result(timeout=budget)
+                    return future.result(timeout=backstop)
                 except FuturesTimeout:
                     _stop(pool)
-                    return failed(b"", task[1], f"reading this file took longer than its time budget ({budget:g} s, "
-                                                "twice): check its size and content, or raise --time-budget")
+                    return failed(b"", task[1], f"reading this file took longer than its time budget (its worker was "
+                                                f"stopped after {backstop:g} s, twice, in code the budget's timer "
+                                                "cannot stop): check its size and content, or raise --time-budget")
         except BrokenProcessPool:
             continue
     return failed(b"", task[1], "the worker reading this file died twice (killed, e.g. by the out-of-memory "
@@ -398,17 +403,17 @@ def _alone(task: tuple[Path, str], settings, budget: float) -> Converted | Rows 
 
 
 class _Overdue(Exception):
-    """The file first in line ran over its time budget."""
+    """The file first in line kept its worker busy past the backstop."""
 
 
-def _in_order(pool: ProcessPoolExecutor, tasks: list, budget: float, ahead: int) -> Iterator:
+def _in_order(pool: ProcessPoolExecutor, tasks: list, backstop: float, ahead: int) -> Iterator:
     """The tasks' outcomes in order, ``ahead`` of them submitted at a time; the first in line
-    may take ``budget`` seconds from the moment it is first in line (``_Overdue`` otherwise)."""
+    may take ``backstop`` seconds from the moment it is first in line (``_Overdue`` otherwise)."""
     queued = iter(tasks)
     pending = deque(pool.submit(_pool_work, task) for task in islice(queued, ahead))
     while pending:
         try:
-            outcome = pending[0].result(timeout=budget)
+            outcome = pending[0].result(timeout=backstop)
         except FuturesTimeout:
             raise _Overdue from None
         pending.popleft()
@@ -417,11 +422,11 @@ def _in_order(pool: ProcessPoolExecutor, tasks: list, budget: float, ahead: int)
         yield outcome
 
 
-def _outcomes(tasks, settings, jobs: int | None, budget: float = DEFAULT_TIME_BUDGET) -> Iterator:
+def _outcomes(tasks, settings, jobs: int | None, backstop: float) -> Iterator:
     """Each task's outcome, in task order: in this process for one job, else in a pool. When a
-    worker dies (killed by the out-of-memory killer, say) or the file first in line runs over
-    its time budget (a watchdog: the pool's workers are killed), that file is retried in a
-    worker of its own and the rest go on in a new pool."""
+    worker dies (killed by the out-of-memory killer, say) or the file first in line keeps it
+    busy past ``backstop`` seconds (its own timer did not stop it: the pool's workers are
+    killed), that file is retried in a worker of its own and the rest go on in a new pool."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         _init_worker(settings)
@@ -432,14 +437,14 @@ def _outcomes(tasks, settings, jobs: int | None, budget: float = DEFAULT_TIME_BU
         try:
             with _pool(settings, jobs) as pool:
                 try:
-                    for outcome in _in_order(pool, tasks[position:], budget, 4 * jobs):
+                    for outcome in _in_order(pool, tasks[position:], backstop, 4 * jobs):
                         yield outcome
                         position += 1
                 except _Overdue:
                     _stop(pool)
                     raise BrokenProcessPool("the watchdog stopped the pool") from None
         except BrokenProcessPool:
-            yield _alone(tasks[position], settings, budget)
+            yield _alone(tasks[position], settings, backstop)
             position += 1
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import regex
 
 import pipeline
 from conftest import RAW, ROOT
+from pipeline.budget import OverBudget, time_budget
 from pipeline.bench import children_of
 from pipeline.run import extract
 from pipeline.write import JOURNAL
@@ -180,16 +182,30 @@ def test_a_commit_cut_short_between_renames_is_completed_on_reading(tmp_path, se
     assert len(tables["measures"]) == 1 != old_measures and not (out / JOURNAL).exists()
 
 
-def test_the_watchdog_stops_a_file_over_its_time_budget_and_the_run_goes_on(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_over_its_time_budget_is_stopped_and_the_run_goes_on(tmp_path, jobs):
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "slow.txt").write_text(SEED * 150, encoding="utf-8")  # several seconds of work
     for i in range(3):
         (inputs / f"quick{i}.txt").write_text(f"关于第{i}项工作的通知\n一、加强领导。", encoding="utf-8")
-    run = _cli("extract", str(inputs), str(tmp_path / "out"), "--jobs", "2", "--time-budget", "0.5")
+    run = _cli("extract", str(inputs), str(tmp_path / "out"), "--jobs", jobs, "--time-budget", "0.5")
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
     docs = _docs(tmp_path / "out")
     assert docs["slow.txt"]["status"] == "failed" and "time budget (0.5 s" in docs["slow.txt"]["error"]
     assert all(docs[f"quick{i}.txt"]["status"] == "ok" for i in range(3))
     assert "failed: slow.txt: reading this file took longer than its time budget" in out
+
+
+def test_the_time_budget_stops_a_pattern_inside_its_backtracking_and_disarms_after():
+    runaway = regex.compile(r"(?:a{1,30}){1,30}b")  # the loader refuses it; compiled here directly
+    began = time.monotonic()
+    with pytest.raises(OverBudget):
+        with time_budget(0.3):
+            runaway.match("a" * 60)
+    assert time.monotonic() - began < 5
+    with time_budget(0.3):
+        pass
+    time.sleep(0.5)  # no timer left armed to fire outside its block
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import regex
 
-from pipeline.rules import MATCH_TIMEOUT, Rules
+from pipeline.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,12 @@ class Lexicon:
         if rest in self.stems:
             canonical, rule = self.stems[rest]
             return Organ(canonical, level, rule)
-        if self.unknown_organ.fullmatch(name, timeout=MATCH_TIMEOUT) and not self.is_blanket(name):
+        if self.unknown_organ.fullmatch(name) and not self.is_blanket(name):
             return Organ(None, None, "departments.organ_form")  # an organ by its form: name unknown
         return None
 
     def is_blanket(self, name: str) -> bool:
-        return any(r.pattern.search(name, timeout=MATCH_TIMEOUT) for r in self.blankets)
+        return any(r.pattern.search(name) for r in self.blankets)
 
     @cached_property
     def unknown_organ(self) -> regex.Pattern:

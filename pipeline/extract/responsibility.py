@@ -11,7 +11,7 @@ import regex
 
 from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.spans import SpanSet
-from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
+from pipeline.rules import Rule, Rules, compile_pattern
 
 _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
 _NAME_SEP = regex.compile(r"、(?![^（]*）)")
@@ -109,17 +109,17 @@ class Responsibility:
         found: list[tuple[str, int, int, str]] = []
         label_role = None
         for clause, at in _split(_CLAUSE_SEP, body, body_start):
-            if any(c.pattern.search(clause, timeout=MATCH_TIMEOUT) for c in self.conventions):
+            if any(c.pattern.search(clause) for c in self.conventions):
                 continue
             for label in self.labels:
-                m = label.pattern.search(clause, timeout=MATCH_TIMEOUT)
+                m = label.pattern.search(clause)
                 if m:
                     label_role = label.get("role")
                     clause, at = clause[m.end():], at + m.end()
                     break
             role = label_role or "all"
             for word in self.roles:
-                m = word.pattern.search(clause, timeout=MATCH_TIMEOUT)
+                m = word.pattern.search(clause)
                 if m:
                     role = word.get("role")
                     clause = clause[:m.start()]
@@ -143,7 +143,7 @@ class Responsibility:
         notes: list[Note] = []
         taken = SpanSet()
         for rule in self.note_rules:
-            for m in rule.pattern.finditer(text, timeout=MATCH_TIMEOUT):
+            for m in rule.pattern.finditer(text):
                 if taken.overlaps(m.start(), m.end()):
                     continue
                 assigned = self.parse_note(text, m.start(), m.end(), rule)
@@ -175,7 +175,7 @@ class Responsibility:
         segment = text[start:end]
         matches = []  # (position, rule, names)
         for rule, pattern in assignments:
-            for m in pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+            for m in pattern.finditer(segment):
                 found: list[tuple[str, int, int, str]] = []
                 for group, role in (("lead", "lead"), ("co", "co")):
                     if group not in pattern.groupindex or m.group(group) is None:

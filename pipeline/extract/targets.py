@@ -16,7 +16,7 @@ import regex
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
-from pipeline.rules import MATCH_TIMEOUT, Rule, Rules, compile_pattern
+from pipeline.rules import Rule, Rules, compile_pattern
 
 _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
@@ -113,11 +113,11 @@ class TargetReader:
         for rule, left_re, right_re, quantity_re in self.excludes:
             if unit in rule.get("skip_units", ()) or (rule.get("count_only") and unit not in self.count_units):
                 continue
-            if left_re and left_re.search(left, timeout=MATCH_TIMEOUT):
+            if left_re and left_re.search(left):
                 return True
-            if right_re and right_re.search(right, timeout=MATCH_TIMEOUT):
+            if right_re and right_re.search(right):
                 return True
-            if quantity_re and quantity_re.fullmatch(quantity, timeout=MATCH_TIMEOUT):
+            if quantity_re and quantity_re.fullmatch(quantity):
                 return True
         return False
 
@@ -210,7 +210,7 @@ class TargetReader:
         found: list[Target] = []
         segment = text[start:end]
         for rule, pattern in self.mentions:
-            for m in pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+            for m in pattern.finditer(segment):
                 s, e = start + m.start(), start + m.end()
                 if taken.overlaps(s, e):
                     continue
@@ -255,7 +255,7 @@ class TargetReader:
 
     def _dropped(self, phrase: str) -> list[tuple[int, int]]:
         """Spans of ``phrase`` that no indicator keeps (baselines: 比2015年)."""
-        return [m.span() for d in self.drop for m in d.finditer(phrase, timeout=MATCH_TIMEOUT)]
+        return [m.span() for d in self.drop for m in d.finditer(phrase)]
 
     def _complete(self, text: str, found: list[Target]) -> list[Target]:
         """Indicators that lost their measured thing to the sentence: an elided one (郑州市分担率

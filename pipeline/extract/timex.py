@@ -15,7 +15,7 @@ import regex
 
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
-from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
+from pipeline.rules import Rule, Rules
 
 _ISO_UNIT = {"年": "Y", "年度": "Y", "半年": "M", "季度": "M", "月": "M", "个月": "M", "月度": "M", "周": "W",
              "日": "D", "天": "D", "工作日": "D", "个工作日": "D", "自然日": "D", "个自然日": "D", "小时": "H"}
@@ -164,11 +164,11 @@ class TimeReader:
         segment = text[start:end]
         taken = SpanSet(blocked)
         for rule in self.excludes:  # never time expressions: rate parts, look-backs, plan names
-            for m in rule.pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+            for m in rule.pattern.finditer(segment):
                 taken.add(start + m.start(), start + m.end())
         found: list[TimeExpression] = []
         for rule in self.expressions:
-            for m in rule.pattern.finditer(segment, timeout=MATCH_TIMEOUT):
+            for m in rule.pattern.finditer(segment):
                 s, e = start + m.start(), start + m.end()
                 if taken.overlaps(s, e):
                     continue
@@ -189,12 +189,11 @@ class TimeReader:
         found: list[TimeExpression] = []
         for period in periods:
             for rule in self.defined:
-                m = rule.pattern.search(text, max(0, period.start - 12), period.start, timeout=MATCH_TIMEOUT)
+                m = rule.pattern.search(text, max(0, period.start - 12), period.start)
                 if not m:
                     continue
                 reference = regex.compile(rule.get("reference").replace("<<name>>", regex.escape(m.group("name"))))
-                for r in reference.finditer(text, period.end, len(text) if end is None else end,
-                                            timeout=MATCH_TIMEOUT):
+                for r in reference.finditer(text, period.end, len(text) if end is None else end):
                     if not taken.overlaps(r.start(), r.end()):
                         taken.add(r.start(), r.end())
                         found.append(TimeExpression("period", r.group(), r.start(), r.end(), rule.id,

@@ -14,7 +14,7 @@ from pipeline.ingest.fields import FieldLabels, PageField
 from pipeline.ingest.head import HeadFinder, repeated_opening_edits
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
-from pipeline.rules import MATCH_TIMEOUT, Rules, any_of
+from pipeline.rules import Rules, any_of
 
 _SPACING = regex.compile(r"[ \t\u3000\xa0]+")
 _FIELD_LINE = 160  # a metadata line is at most this long
@@ -43,11 +43,11 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
     for i, (start, end) in enumerate(lines):
         stop = end - 1 if view.endswith("\n", start, end) else end
         collapsed = _SPACING.sub("", view[start:stop])  # letter-spaced labels: 索 引 号
-        if any_line and (any_line.match(view, start, stop, timeout=MATCH_TIMEOUT)
-                         or (len(collapsed) < stop - start and any_line.match(collapsed, timeout=MATCH_TIMEOUT))):
+        if any_line and (any_line.match(view, start, stop)
+                         or (len(collapsed) < stop - start and any_line.match(collapsed))):
             matched.add(i)
-        if any_tail and any_tail.match(view, start, stop, timeout=MATCH_TIMEOUT):
-            tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop, timeout=MATCH_TIMEOUT))
+        if any_tail and any_tail.match(view, start, stop):
+            tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop))
     edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(lines):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import regex
 
-from pipeline.rules import MATCH_TIMEOUT, Rules
+from pipeline.rules import Rules
 
 _SCAN = 12  # non-blank lines in which the head is looked for
 _MOST_DROPPED = 5
@@ -44,16 +44,16 @@ class HeadFinder:
     def _title_end(self, line: str) -> bool:
         line = regex.sub(r"\s+", "", line).replace("(", "（").replace(")", "）")
         return (len(line) <= 80 and not regex.search(r"[。；！？]", line) and not _NUMBERED.match(line)
-                and self.title_suffix.search(line, timeout=MATCH_TIMEOUT) is not None)
+                and self.title_suffix.search(line) is not None)
 
     def _doc_number_line(self, line: str) -> bool:
         line = line.strip()
-        return len(line) <= 30 and self.doc_number.search(line, timeout=MATCH_TIMEOUT) is not None
+        return len(line) <= 30 and self.doc_number.search(line) is not None
 
     def _head_material(self, line: str) -> bool:
         line = line.strip()
-        return bool(self.organ.fullmatch(line, timeout=MATCH_TIMEOUT)
-                    or self.date.fullmatch(line, timeout=MATCH_TIMEOUT) or self._doc_number_line(line))
+        return bool(self.organ.fullmatch(line)
+                    or self.date.fullmatch(line) or self._doc_number_line(line))
 
     def _head(self, view: str, lines: list[tuple[int, int]]) -> int | None:
         """Index of the head's first line among ``lines`` (None: no title before the text begins)."""

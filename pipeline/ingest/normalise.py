@@ -10,7 +10,7 @@ import opencc
 import regex
 
 from pipeline.ingest.textmap import MappedText
-from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
+from pipeline.rules import Rule, Rules
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def script_of(text: str) -> str:
 
 def replace_edits(rule: Rule, text: str) -> list[tuple[int, int, str]]:
     """Edits of one ``[[replace]]``/``[[inline]]`` rule: pattern -> replace, or a character map."""
-    matches = rule.pattern.finditer(text, timeout=MATCH_TIMEOUT)
+    matches = rule.pattern.finditer(text)
     mapping = rule.get("map")
     if mapping:
         source, target = mapping.split("=", 1)
@@ -65,7 +65,7 @@ _CELL_SPLIT = regex.compile(r"[ \t\u3000\u00a0]+")
 
 
 def _is_column(cell: str, columns: list[Rule]) -> bool:
-    return any(c.pattern.match(cell, timeout=MATCH_TIMEOUT) for c in columns)
+    return any(c.pattern.match(cell) for c in columns)
 
 
 def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[int, int, str]]:
@@ -77,7 +77,7 @@ def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[i
             cells = [(m.start(), m.group()) for m in regex.finditer(r"[^ \t\u3000\u00a0]+", line)]
             named = [at for at, cell in cells if _is_column(cell, columns)]
             if len(named) >= rule.get("min_columns", 3):
-                for m in rule.pattern.finditer(line, named[0], timeout=MATCH_TIMEOUT):
+                for m in rule.pattern.finditer(line, named[0]):
                     if 0 < m.start() and m.end() < len(line):
                         edits.append((start + m.start(), start + m.end(), "\n"))
         start += len(line) + 1

@@ -13,7 +13,7 @@ import regex
 
 from pipeline.extract.numbers import int_of
 from pipeline.ingest.normalise import to_simplified
-from pipeline.rules import MATCH_TIMEOUT, Rules
+from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
 from pipeline.structure.outline import Outline, is_table_column
 
@@ -81,8 +81,8 @@ class MetadataReader:
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
         pattern = self.f[name]
         if full:
-            return pattern.fullmatch(text, timeout=MATCH_TIMEOUT)
-        return pattern.search(text, timeout=MATCH_TIMEOUT)
+            return pattern.fullmatch(text)
+        return pattern.search(text)
 
     # -- single values --------------------------------------------------------
     def doc_number(self, text: str) -> str | None:
@@ -117,7 +117,7 @@ class MetadataReader:
         """全国 for a policy of a national organ (国务院, 国家卫生健康委; 国发〔2021〕23号)."""
         for rule in self.nationals:
             for value, key in ((issuer, "issuer"), (doc_number, "doc_number")):
-                if value and rule.get("field") == key and rule.pattern.search(value, timeout=MATCH_TIMEOUT):
+                if value and rule.get("field") == key and rule.pattern.search(value):
                     return rule.get("region")
         return None
 
@@ -129,14 +129,14 @@ class MetadataReader:
         if not levels:
             return None
         level = levels.most_common(1)[0][0]
-        places = Counter(m.group("place") for m in self.f["region_in_text"].finditer(text, timeout=MATCH_TIMEOUT)
+        places = Counter(m.group("place") for m in self.f["region_in_text"].finditer(text)
                          if m.group("place").endswith(level))
         return places.most_common(1)[0][0] if places else None
 
     def province_of_doc_number(self, doc_number: str | None) -> str | None:
         """豫政办〔2023〕4号 -> 河南省 (province-level governments only)."""
         for rule in self.provinces:
-            m = rule.pattern.search(doc_number or "", timeout=MATCH_TIMEOUT)
+            m = rule.pattern.search(doc_number or "")
             if m:
                 return rule.get("provinces", {}).get(m.group("abbr"))
         return None
@@ -203,7 +203,7 @@ class MetadataReader:
             return _year_of(m)
         if meta.title and (m := _TITLE_YEAR.search(meta.title)):
             return int(m.group(1))
-        cited = [y for m in self.f["doc_number"].finditer(text, timeout=MATCH_TIMEOUT) if (y := _year_of(m))]
+        cited = [y for m in self.f["doc_number"].finditer(text) if (y := _year_of(m))]
         return max(cited) if cited else None
 
     def _front_doc_number(self, lines: list[Line]) -> str | None:
@@ -316,7 +316,7 @@ class MetadataReader:
     def _citations(self, text: str, meta: Metadata) -> list[Citation]:
         own = {_ANGLE.sub("", t) for t in (meta.title, meta.notice_title) if t}
         cited = []
-        for m in self.f["citation"].finditer(text, timeout=MATCH_TIMEOUT):
+        for m in self.f["citation"].finditer(text):
             title = m.group("title")
             if _ANGLE.sub("", title) in own:
                 continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from pipeline.rules import MATCH_TIMEOUT, Rule, Rules
+from pipeline.rules import Rule, Rules
 from pipeline.structure.lines import Line, split_lines
 
 
@@ -74,7 +74,7 @@ def numbering_of(line: str, rules: Rules, in_table: bool = False) -> tuple[Rule,
     for rule in rules.of("structure", "numbering"):
         if rule.get("in_table") and not in_table:
             continue
-        m = rule.pattern.match(line, timeout=MATCH_TIMEOUT)
+        m = rule.pattern.match(line)
         if m and m.group("label"):
             return rule, m
     return None
@@ -82,11 +82,11 @@ def numbering_of(line: str, rules: Rules, in_table: bool = False) -> tuple[Rule,
 
 def is_table_column(line: str, rules: Rules) -> bool:
     """Whether a line is a table cell naming a column (牵头部门, 完成时限 …)."""
-    return any(r.pattern.match(line, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "table_column"))
+    return any(r.pattern.match(line) for r in rules.of("structure", "table_column"))
 
 
 def ends_body(line: str, rules: Rules) -> bool:
-    return any(r.pattern.search(line, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "body_end"))
+    return any(r.pattern.search(line) for r in rules.of("structure", "body_end"))
 
 
 _SENTENCE_MARK = regex.compile(r"[。；，：！？;,:]")
@@ -120,7 +120,7 @@ def _nest(items: list[Item]) -> None:
 
 def is_framing(title: str, rules: Rules) -> bool:
     """Whether an item's title names a framing section (总体要求, 指导思想 …): never a measure."""
-    return any(r.pattern.match(title, timeout=MATCH_TIMEOUT) for r in rules.of("structure", "framing"))
+    return any(r.pattern.match(title) for r in rules.of("structure", "framing"))
 
 
 def _title(text: str, start: int, line_end: int) -> str:
