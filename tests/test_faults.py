@@ -209,3 +209,32 @@ def test_the_time_budget_stops_a_pattern_inside_its_backtracking_and_disarms_aft
         pass
     time.sleep(0.5)  # no timer left armed to fire outside its block
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB file system of its own (tmpfs; needs the right to mount, else the test skips)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_is_a_clean_refusal_and_the_previous_tables_stay(tmp_path, small_disk):
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "one.txt").write_text("关于加强领导的通知\n一、加强领导。", encoding="utf-8")
+    out = small_disk / "out"
+    first = _cli("extract", str(small), str(out), "--quiet")
+    assert first.wait(timeout=120) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    free = os.statvfs(small_disk)
+    (small_disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 64 * 1024))  # 64 KB left
+    second = _cli("extract", str(RAW), str(out), "--quiet", "--full")
+    _, err = second.communicate(timeout=300)
+    assert second.returncode == 2 and "no space left on the device" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    assert not list(out.glob(".*.tmp"))

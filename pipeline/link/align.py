@@ -77,7 +77,7 @@ def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
     entry = column[side.feature_of]
     keep = entry >= 0
     dense = np.zeros((side.n, shared.size))
-    np.add.at(dense, (side.rows[keep], entry[keep]), side.weights[keep])
+    dense[side.rows[keep], entry[keep]] = side.weights[keep]  # a row holds each feature once
     return dense
 
 

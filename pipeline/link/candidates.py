@@ -49,11 +49,18 @@ class MinHasher:
         rng = np.random.default_rng(seed)
         self.a = rng.integers(1, (1 << 31) - 1, size=n, dtype=np.uint64)
         self.b = rng.integers(0, (1 << 31) - 1, size=n, dtype=np.uint64)
+        self.hashes: dict[str, int] = {}  # shingles recur across measures: each is hashed once
+
+    def _hash(self, shingle: str) -> int:
+        found = self.hashes.get(shingle)
+        if found is None:
+            found = self.hashes[shingle] = _hash(shingle)
+        return found
 
     def signature(self, items: set[str]) -> np.ndarray | None:
         if not items:
             return None
-        x = np.array(sorted(_hash(s) for s in items), dtype=np.uint64)
+        x = np.array(sorted(map(self._hash, items)), dtype=np.uint64)
         return ((np.outer(x, self.a) + self.b) % _PRIME).min(axis=0)
 
 
