@@ -89,13 +89,36 @@ def _load_jieba_dictionary(tokenizer: jieba.Tokenizer = jieba.dt) -> None:
         pass  # no writable cache folder: jieba's own cache still works
 
 
-@lru_cache(maxsize=1)
-def plain_segmenter() -> jieba.Tokenizer:
-    """jieba's dictionary alone, none of the rules' words: the language's word frequencies (the
-    link stage weighs words by them) stay the same when a rule file changes."""
-    tokenizer = jieba.Tokenizer()
-    _load_jieba_dictionary(tokenizer)
-    return tokenizer
+class LanguageFrequency:
+    """jieba's dictionary frequencies as the language has them, read from the one dictionary the
+    segmenter loaded: a word the rules added counts with its own frequency, so the link stage's
+    word weights stay the same when a rule file changes (and no second dictionary is loaded)."""
+
+    def __init__(self) -> None:
+        self.own: dict[str, int] = {}  # jieba's frequency of each word the rules added (0: not in it)
+        self.added = 0  # what the additions put on the dictionary's total
+
+    def add_word(self, word: str, freq: int) -> None:
+        """``jieba.add_word`` on the segmenter's dictionary, keeping the word's own frequency."""
+        self.own.setdefault(word, jieba.dt.FREQ.get(word, 0))
+        jieba.add_word(word, freq=freq)
+        self.added += freq
+
+    def get(self, word: str) -> int:
+        return self.own[word] if word in self.own else jieba.dt.FREQ.get(word, 0)
+
+    @property
+    def total(self) -> int:
+        return jieba.dt.total - self.added
+
+
+_LANGUAGE = LanguageFrequency()
+
+
+def language_frequency() -> LanguageFrequency:
+    """The language's word frequencies (jieba's dictionary, loaded if it is not yet)."""
+    _load_jieba_dictionary()
+    return _LANGUAGE
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +133,7 @@ def _context(rules_dir: str) -> Context:
     rules = load_rules(Path(rules_dir))
     lexicon = Lexicon(rules)
     for word in lexicon.surface_forms():  # department names stay whole tokens
-        jieba.add_word(word, freq=100_000)  # for the part-of-speech tagger
+        _LANGUAGE.add_word(word, 100_000)  # for the part-of-speech tagger
         _SEGMENTER.add_word(word, 100_000, None)
     ctx = Context(rules_dir, rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))

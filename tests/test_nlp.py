@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import RAW, ROOT
-from pipeline.nlp import context, rows_of
+from pipeline.nlp import context, language_frequency, rows_of
 
 GROUPS = ("headings", "measures", "notes", "citations", "departments", "deadlines", "targets")
 
@@ -62,3 +62,16 @@ def test_numbers_never_grow_the_vocabulary():
     doc = nlp("到2031年，市卫生健康委负责新建654321个站点。")  # a cue sentence: segmented by jieba
     assert "市卫生健康委" in [t.text for t in doc]
     assert len(nlp.vocab.strings) == before
+
+
+def test_language_frequencies_ignore_the_words_the_rules_add():
+    import jieba
+
+    ctx = context()
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    language = language_frequency()
+    added = list(ctx.lexicon.surface_forms())[:200]
+    assert language.total == plain.total
+    assert [language.get(w) for w in added] == [plain.FREQ.get(w, 0) for w in added]
+    assert language.get("加强") == plain.FREQ["加强"]

@@ -18,13 +18,14 @@ alignment of their characters (``shared_passage``).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import regex
 
-from pipeline.nlp import plain_segmenter, plain_words
+from pipeline.nlp import language_frequency, plain_words
 
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
@@ -97,24 +98,42 @@ class DocumentVectors:
 
 
 class Weights:
-    """Inverse document frequency of every n-gram and word over the measures of the run, and
-    the features of every text as integer ids."""
+    """Inverse document frequency of every n-gram and word over the measures of the run (and each
+    word's rarity in the language), with every feature's integer id: one entry per feature."""
 
     def __init__(self, texts: list[str]) -> None:
         self.n = len(texts)
-        self.ids: dict[str, int] = {}
-        self.language = plain_segmenter()
-        self.df: Counter = Counter()
-        self.word_df: Counter = Counter()
+        df: Counter = Counter()
+        word_df: Counter = Counter()
         for text in texts:  # counted again when the vectors are made: holding every text's counts
-            self.df.update(set(ngrams(text)))  # would be the stage's largest memory
-            self.word_df.update(set(words(text)))
+            df.update(set(ngrams(text)))  # would be the stage's largest memory
+            word_df.update(set(words(text)))
+        self.language = language_frequency()
+        self.ids: dict[str, int] = {}
+        self.idf, self.rarity = array("d"), array("d")  # by feature id
+        for g, c in df.items():
+            self._add(g, c, 1.0)
+        del df
+        for w, c in word_df.items():
+            self._add("w:" + w, c, self._rarity(w))
+
+    def _add(self, feature: str, df: int, rarity: float) -> int:
+        self.ids[feature] = len(self.idf)
+        self.idf.append(self._idf(df))
+        self.rarity.append(rarity)
+        return self.ids[feature]
+
+    def _id(self, feature: str, rarity=lambda: 1.0) -> int:
+        """A feature's id; one the run's measures never had gets one, with the idf of a count of 0."""
+        found = self.ids.get(feature)
+        return self._add(feature, 0, rarity()) if found is None else found
 
     def _idf(self, df: int) -> float:
         return math.log((self.n + 1) / (df + 1)) + 1
 
-    def _id(self, feature: str) -> int:
-        return self.ids.setdefault(feature, len(self.ids))
+    def _rarity(self, word: str) -> float:
+        """How rare a word is in the language: log of its inverse jieba dictionary frequency."""
+        return math.log(self.language.total / (self.language.get(word) + 1))
 
     def document(self, texts: list[str]) -> "DocumentVectors":
         """The vectors of a document's measures: n-grams, words, and n-grams of their openings."""
@@ -123,15 +142,33 @@ class Weights:
 
     def gram_vectors(self, texts: list[str]) -> SparseRows:
         """The n-gram vectors of some texts, each of length 1."""
-        return _unit_rows([{self._id(g): (1 + math.log(c)) * self._idf(self.df.get(g, 0))
-                            for g, c in Counter(ngrams(text)).items()} for text in texts])
+        vectors = []
+        for text in texts:
+            vector = {}
+            for g, c in Counter(ngrams(text)).items():
+                i = self._id(g)
+                vector[i] = _tf(c) * self.idf[i]
+            vectors.append(vector)
+        return _unit_rows(vectors)
 
     def word_vectors(self, texts: list[str]) -> SparseRows:
         """The word vectors of some texts, each of length 1."""
-        freq, total = self.language.FREQ, self.language.total
-        return _unit_rows([{self._id("w:" + w): (1 + math.log(c)) * self._idf(self.word_df.get(w, 0))
-                            * math.log(total / (freq.get(w, 0) + 1)) for w, c in Counter(words(text)).items()}
-                           for text in texts])
+        vectors = []
+        for text in texts:
+            vector = {}
+            for w, c in Counter(words(text)).items():
+                i = self._id("w:" + w, lambda: self._rarity(w))
+                vector[i] = _tf(c) * self.idf[i] * self.rarity[i]
+            vectors.append(vector)
+        return _unit_rows(vectors)
+
+
+_TF = [0.0] + [1 + math.log(c) for c in range(1, 64)]
+
+
+def _tf(count: int) -> float:
+    """Log term frequency, 1 + ln(count)."""
+    return _TF[count] if count < 64 else 1 + math.log(count)
 
 
 def opening(text: str) -> str:

@@ -10,12 +10,12 @@
 Besides the documents it cites or is cited by, each document keeps the ``MAX_PARTNERS``
 partners of the strongest basis that share the most buckets with it, so a policy reposted
 by a hundred sites costs about five hundred comparisons, not five thousand.
-Cost grows with the number of measures, not with the number of document pairs.
+Cost grows with the number of measures, not with the number of document pairs; documents
+are integer indices and pair counts numpy arrays, so memory grows with the distinct pairs.
 """
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
@@ -26,98 +26,168 @@ BANDS, ROWS = 42, 3
 MAX_SIBLINGS = 50
 MAX_PARTNERS = 5
 MAX_BUCKET = 200  # a bucket this full holds boilerplate every document shares
-_PRIME = np.uint64((1 << 61) - 1)
+_PRIME = np.uint64((1 << 31) - 1)  # hashes a*x+b mod a Mersenne prime: a, x < 2^31, so a*x fits 64 bits
 _HAN = regex.compile(r"\P{Han}+")
 BASIS_ORDER = ("cites", "sibling", "similar")
 
 
-def shingles(text: str) -> set[str]:
-    """Character 3-grams of the Han characters of a text."""
-    han = _HAN.sub("", text)
-    return {han[i:i + SHINGLE] for i in range(len(han) - SHINGLE + 1)}
+def shingles(text: str) -> np.ndarray:
+    """The distinct character 3-grams of the Han characters of a text, each as one integer (its
+    three code points side by side: exact, and the same in every process)."""
+    han = np.frombuffer(_HAN.sub("", text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if han.size < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
+    return np.unique((han[:-2] << np.uint64(42)) | (han[1:-1] << np.uint64(21)) | han[2:])
 
 
-def _hash(shingle: str) -> int:
-    """A fixed 31-bit hash (the same in every process, unlike ``hash``)."""
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=4).digest(), "little") >> 1
+def _hash31(keys: np.ndarray) -> np.ndarray:
+    """A fixed 31-bit hash of 63-bit keys."""
+    return _mix64(keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(33)
 
 
 class MinHasher:
-    """MinHash signatures with fixed seeds: the same text gives the same signature in any run."""
+    """MinHash signatures with fixed seeds: the same text gives the same signature in any run.
+    Each of the ``n`` hash functions is (a·x + b) mod p, p = 2^31 − 1, on the shingle's 31-bit
+    hash x: products wrap around p many times, so every function orders the shingles anew."""
 
     def __init__(self, n: int = BANDS * ROWS, seed: int = 20231) -> None:
         rng = np.random.default_rng(seed)
-        self.a = rng.integers(1, (1 << 31) - 1, size=n, dtype=np.uint64)
-        self.b = rng.integers(0, (1 << 31) - 1, size=n, dtype=np.uint64)
-        self.hashes: dict[str, int] = {}  # shingles recur across measures: each is hashed once
+        self.a = rng.integers(1, int(_PRIME), size=n, dtype=np.uint64)
+        self.b = rng.integers(0, int(_PRIME), size=n, dtype=np.uint64)
 
-    def _hash(self, shingle: str) -> int:
-        found = self.hashes.get(shingle)
-        if found is None:
-            found = self.hashes[shingle] = _hash(shingle)
-        return found
-
-    def signature(self, items: set[str]) -> np.ndarray | None:
-        if not items:
+    def signature(self, keys: np.ndarray) -> np.ndarray | None:
+        """The signature of a text's ``shingles`` (None without any)."""
+        if not keys.size:
             return None
-        x = np.array(sorted(map(self._hash, items)), dtype=np.uint64)
+        x = _hash31(keys) % _PRIME
         return ((np.outer(x, self.a) + self.b) % _PRIME).min(axis=0)
 
 
-def shared_buckets(measures: list[tuple[str, str]]) -> Counter:
-    """How many LSH buckets each document pair shares; ``measures`` are (doc_id, text)."""
+def _band_keys(signature: np.ndarray) -> np.ndarray:
+    """Each band of a signature (``ROWS`` values) as one 64-bit key."""
+    rows = signature.reshape(BANDS, ROWS)
+    key = np.zeros(BANDS, dtype=np.uint64)
+    for r in range(ROWS):
+        key = _mix64(key ^ rows[:, r])
+    return key
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+class PairCounts:
+    """How often each document pair (code ``a * n + b``) was seen, counted in numpy chunks: memory
+    grows with the distinct pairs, not with every sighting."""
+
+    CHUNK = 500_000
+
+    def __init__(self) -> None:
+        self.codes = np.empty(0, dtype=np.int64)
+        self.counts = np.empty(0, dtype=np.int64)
+        self.pending: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, codes: np.ndarray) -> None:
+        self.pending.append(codes)
+        self.size += codes.size
+        if self.size >= self.CHUNK:
+            self.reduce()
+
+    def reduce(self) -> "PairCounts":
+        if self.pending:
+            codes = np.concatenate([self.codes, *self.pending])
+            weights = np.concatenate([self.counts, np.ones(self.size, dtype=np.int64)])
+            self.codes, inverse = np.unique(codes, return_inverse=True)
+            self.counts = np.bincount(inverse, weights=weights).astype(np.int64)
+            self.pending, self.size = [], 0
+        return self
+
+    def count_of(self, codes: np.ndarray) -> np.ndarray:
+        """How often each pair of ``codes`` was seen (0 for one never seen)."""
+        if not self.codes.size:
+            return np.zeros(codes.size, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.codes, codes), self.codes.size - 1)
+        return np.where(self.codes[at] == codes, self.counts[at], 0)
+
+
+def shared_buckets(measures: list[tuple[int, str]], n_docs: int) -> PairCounts:
+    """How many LSH buckets each document pair shares; ``measures`` are (document index, text)."""
     hasher = MinHasher()
-    buckets: dict[tuple[int, bytes], set[str]] = defaultdict(set)
-    for doc_id, text in measures:
+    band_keys = np.empty((len(measures), BANDS), dtype=np.uint64)  # a band's rows as one 64-bit key
+    doc_of = np.empty(len(measures), dtype=np.int64)
+    filled = 0
+    for doc, text in measures:
         signature = hasher.signature(shingles(text))
-        if signature is None:
-            continue
-        for band in range(BANDS):
-            buckets[(band, signature[band * ROWS:(band + 1) * ROWS].tobytes())].add(doc_id)
-    shared: Counter = Counter()
-    for docs in buckets.values():
-        if 1 < len(docs) <= MAX_BUCKET:
-            shared.update(combinations(sorted(docs), 2))
-    return shared
+        if signature is not None:
+            band_keys[filled], doc_of[filled] = _band_keys(signature), doc
+            filled += 1
+    band_keys, doc_of = band_keys[:filled], doc_of[:filled]
+    shared = PairCounts()
+    for band in range(BANDS):
+        _, bucket = np.unique(band_keys[:, band], return_inverse=True)
+        bucket = bucket.ravel()
+        crowded = np.bincount(bucket)[bucket] > 1  # measures sharing their bucket with another
+        order = np.argsort(bucket[crowded], kind="stable")
+        members, docs = bucket[crowded][order], doc_of[crowded][order]
+        for group in np.split(docs, np.flatnonzero(np.diff(members)) + 1):
+            group = np.unique(group)
+            if 1 < group.size <= MAX_BUCKET:
+                i, j = np.triu_indices(group.size, 1)
+                shared.add(group[i] * n_docs + group[j])
+    return shared.reduce()
 
 
 def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: list[tuple[str, str]]
                     ) -> dict[tuple[str, str], str]:
     """``{(doc_a, doc_b): basis}`` with doc_a < doc_b; the strongest basis wins."""
-    found: dict[tuple[str, str], str] = {}
+    cited_docs = {t[4:] for keys in targets for t in keys if t.startswith("doc:")}
+    docs = sorted({d for d, _ in measures} | {c["doc_id"] for c in citations} | cited_docs)
+    index = {d: i for i, d in enumerate(docs)}
+    n = len(docs)
+    found: dict[int, int] = {}  # pair code a * n + b (a < b) -> basis (an index of BASIS_ORDER)
 
-    def add(a: str, b: str, basis: str) -> None:
-        if a == b:
-            return
-        key = (min(a, b), max(a, b))
-        if key not in found or BASIS_ORDER.index(basis) < BASIS_ORDER.index(found[key]):
-            found[key] = basis
+    def add(a: str, b: str, basis: int) -> None:
+        i, j = sorted((index[a], index[b]))
+        if i != j and found.get(i * n + j, len(BASIS_ORDER)) > basis:
+            found[i * n + j] = basis
 
     citing: dict[str, set[str]] = defaultdict(set)
     for c, keys in zip(citations, targets):
         for target in keys:
             if target.startswith("doc:"):
-                add(c["doc_id"], target[4:], "cites")
+                add(c["doc_id"], target[4:], 0)
             citing[target].add(c["doc_id"])
-    for docs in citing.values():
-        if len(docs) <= MAX_SIBLINGS:
-            for a, b in combinations(sorted(docs), 2):
-                add(a, b, "sibling")
-    shared = shared_buckets(measures)
-    for a, b in shared:
-        add(a, b, "similar")
-    return _strongest_partners(found, shared)
+    for group in citing.values():
+        if len(group) <= MAX_SIBLINGS:
+            for a, b in combinations(sorted(group), 2):
+                add(a, b, 1)
+    shared = shared_buckets([(index[d], text) for d, text in measures], n)
+    kept = _strongest_partners(found, shared, n)
+    return {(docs[code // n], docs[code % n]): BASIS_ORDER[basis] for code, basis in kept}
 
 
-def _strongest_partners(found: dict[tuple[str, str], str], shared: Counter) -> dict[tuple[str, str], str]:
-    """Citation pairs, and for each document its ``MAX_PARTNERS`` strongest other pairs."""
-    partners: dict[str, list[tuple[int, int, str, tuple[str, str]]]] = defaultdict(list)
-    for pair, basis in found.items():
-        if basis != "cites":
-            rank = (BASIS_ORDER.index(basis), -shared.get(pair, 0))
-            partners[pair[0]].append((*rank, pair[1], pair))
-            partners[pair[1]].append((*rank, pair[0], pair))
-    kept = {pair for pair, basis in found.items() if basis == "cites"}
-    for ranked in partners.values():
-        kept.update(pair for *_, pair in sorted(ranked)[:MAX_PARTNERS])
-    return {pair: found[pair] for pair in sorted(kept)}
+def _strongest_partners(found: dict[int, int], shared: PairCounts, n: int) -> list[tuple[int, int]]:
+    """(pair code, basis) of the citation pairs and, for each document, of its ``MAX_PARTNERS``
+    strongest other pairs (by basis, then shared buckets, then the other document), in order."""
+    known = np.array(sorted(found), dtype=np.int64)
+    similar = shared.codes[~np.isin(shared.codes, known)]
+    codes = np.concatenate([known, similar])
+    basis = np.concatenate([np.array([found[c] for c in known.tolist()], dtype=np.int64),
+                            np.full(similar.size, BASIS_ORDER.index("similar"), dtype=np.int64)])
+    strength = shared.count_of(codes)
+    keep = basis == 0  # citation pairs are always compared
+    ranked = np.tile(~keep, 2)  # the others once from each side: (document, basis, -strength, other)
+    side_doc = np.concatenate([codes // n, codes % n])[ranked]
+    side_other = np.concatenate([codes % n, codes // n])[ranked]
+    side_pair = np.tile(np.arange(codes.size), 2)[ranked]
+    order = np.lexsort((side_other, -np.tile(strength, 2)[ranked], np.tile(basis, 2)[ranked], side_doc))
+    sorted_doc = side_doc[order]
+    first = np.searchsorted(sorted_doc, sorted_doc, side="left")
+    keep[side_pair[order][np.arange(order.size) - first < MAX_PARTNERS]] = True
+    chosen = np.flatnonzero(keep)
+    chosen = chosen[np.argsort(codes[chosen])]
+    return list(zip(codes[chosen].tolist(), basis[chosen].tolist()))

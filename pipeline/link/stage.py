@@ -6,7 +6,7 @@ into place, so the tables stay one consistent set. ``process`` stays per documen
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,8 +21,15 @@ RULE = "link.ngram_tfidf"
 Mapper = Callable[[Callable, Iterable], Iterable]
 
 
-def _read(path: Path, columns: list[str]) -> list[dict]:
-    return pq.read_table(path, columns=columns).to_pylist()
+def _row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """A table file a row group at a time: reading it whole buffers several times its size."""
+    file = pq.ParquetFile(path)
+    for i in range(file.metadata.num_row_groups):
+        yield file.read_row_group(i, columns=columns)
+
+
+def _read(path: Path, columns: list[str] | None = None) -> list[dict]:
+    return [row for group in _row_groups(path, columns) for row in group.to_pylist()]
 
 
 class Corpus:
@@ -31,7 +38,7 @@ class Corpus:
     def __init__(self, tables: dict[str, Path]) -> None:
         self.documents = _read(tables["documents"], ["doc_id", "status", "duplicate_of", "title", "notice_title",
                                                      "doc_number", "issue_date"])
-        self.citations = pq.read_table(tables["citations"])
+        self.citations = _read(tables["citations"])
         measures = _read(tables["measures"], ["doc_id", "measure_id", "seq", "text", "start"])
         self.measures: dict[str, list[dict]] = defaultdict(list)
         for m in sorted(measures, key=lambda m: (m["doc_id"], m["seq"])):
@@ -74,7 +81,7 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
     """The ``links`` table and the ``citations`` table with ``cited_doc_id`` filled, from the
     run's table files. ``mapper`` maps the per-pair work (``map`` here; Ray tasks on Ray)."""
     corpus = Corpus(tables)
-    citations = corpus.citations.to_pylist()
+    citations = corpus.citations
     resolved = resolve(corpus.documents, citations)
     cited = {(c["doc_id"], r) for c, r in zip(citations, resolved) if r}
     targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
@@ -88,7 +95,13 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
         if a in vectors and b in vectors:
             a, b = _oriented(a, b, basis, cited, corpus.issued)
             jobs.append(((a, b, basis), corpus.measures[a], corpus.measures[b], vectors[a], vectors[b]))
-    links = [row for rows in mapper(link_pair, jobs) for row in rows]
+    chunks, pending = [], []  # rows go to Arrow ten thousand at a time: a run's links as dicts
+    for rows in mapper(link_pair, jobs):  # would be the stage's largest memory
+        pending += rows
+        if len(pending) >= 10_000:
+            chunks.append(to_table("links", pending))
+            pending = []
+    chunks.append(to_table("links", pending))
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
-    return {"links": to_table("links", links), "citations": to_table("citations", citations)}
+    return {"links": pa.concat_tables(chunks), "citations": to_table("citations", citations)}
