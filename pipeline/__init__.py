@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 __version__ = "0.1.0"
+# the link stage's matrix products are small: BLAS threads would only contend with the run's own
+# worker processes (and OpenBLAS's pool stalls in forked children); set before numpy loads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def code_digest() -> str:

@@ -78,7 +78,8 @@ def ray_map(function, jobs, chunk: int = 64) -> list:
 
     remote = ray.remote(_map_chunk)
     jobs = list(jobs)
-    futures = [remote.remote(function, jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
+    shared = ray.put(function)  # once in the object store, not once per task (it may hold the run's weights)
+    futures = [remote.remote(shared, jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
     return [rows for done in ray.get(futures) for rows in done]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline import __version__, code_digest
-from pipeline.link.stage import link_tables
+from pipeline.link.stage import forked_mapper, link_tables
 from pipeline.nlp import context
 from pipeline.process import TABLE_NAMES, Rows, failed, process
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
@@ -234,7 +234,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
         if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
         else:
-            writers.commit(link_tables)
+            workers = jobs or os.cpu_count() or 1
+            writers.commit(lambda tables: link_tables(tables, mapper=forked_mapper(workers)))
     progress.close()
     return output.summary(began, inputs.skipped, inputs.notes)
 

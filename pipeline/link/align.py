@@ -117,16 +117,10 @@ class Weights:
         for w, c in word_df.items():
             self._add("w:" + w, c, self._rarity(w))
 
-    def _add(self, feature: str, df: int, rarity: float) -> int:
+    def _add(self, feature: str, df: int, rarity: float) -> None:
         self.ids[feature] = len(self.idf)
         self.idf.append(self._idf(df))
         self.rarity.append(rarity)
-        return self.ids[feature]
-
-    def _id(self, feature: str, rarity=lambda: 1.0) -> int:
-        """A feature's id; one the run's measures never had gets one, with the idf of a count of 0."""
-        found = self.ids.get(feature)
-        return self._add(feature, 0, rarity()) if found is None else found
 
     def _idf(self, df: int) -> float:
         return math.log((self.n + 1) / (df + 1)) + 1
@@ -141,24 +135,28 @@ class Weights:
                                self.gram_vectors([opening(t) for t in texts]))
 
     def gram_vectors(self, texts: list[str]) -> SparseRows:
-        """The n-gram vectors of some texts, each of length 1."""
+        """The n-gram vectors of some of the run's texts, each of length 1. The weights are read,
+        never added to (a feature no measure of the run has weighs nothing), so workers that
+        share them make the same vectors."""
+        ids, idf = self.ids, self.idf
         vectors = []
         for text in texts:
             vector = {}
             for g, c in Counter(ngrams(text)).items():
-                i = self._id(g)
-                vector[i] = _tf(c) * self.idf[i]
+                if (i := ids.get(g)) is not None:
+                    vector[i] = _tf(c) * idf[i]
             vectors.append(vector)
         return _unit_rows(vectors)
 
     def word_vectors(self, texts: list[str]) -> SparseRows:
-        """The word vectors of some texts, each of length 1."""
+        """The word vectors of some of the run's texts, each of length 1 (weights read only)."""
+        ids, idf, rarity = self.ids, self.idf, self.rarity
         vectors = []
         for text in texts:
             vector = {}
             for w, c in Counter(words(text)).items():
-                i = self._id("w:" + w, lambda: self._rarity(w))
-                vector[i] = _tf(c) * self.idf[i] * self.rarity[i]
+                if (i := ids.get("w:" + w)) is not None:
+                    vector[i] = _tf(c) * idf[i] * rarity[i]
             vectors.append(vector)
         return _unit_rows(vectors)
 

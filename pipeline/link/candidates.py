@@ -114,21 +114,33 @@ class PairCounts:
         return np.where(self.codes[at] == codes, self.counts[at], 0)
 
 
-def shared_buckets(measures: list[tuple[int, str]], n_docs: int) -> PairCounts:
-    """How many LSH buckets each document pair shares; ``measures`` are (document index, text)."""
-    hasher = MinHasher()
-    band_keys = np.empty((len(measures), BANDS), dtype=np.uint64)  # a band's rows as one 64-bit key
-    doc_of = np.empty(len(measures), dtype=np.int64)
-    filled = 0
-    for doc, text in measures:
-        signature = hasher.signature(shingles(text))
+_HASHER = MinHasher()
+CHUNK_MEASURES = 512  # measures signed per task
+
+
+def band_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The LSH band keys of some texts, one row each, and which of the texts have shingles."""
+    keys = np.empty((len(texts), BANDS), dtype=np.uint64)
+    signed = np.zeros(len(texts), dtype=bool)
+    for row, text in enumerate(texts):
+        signature = _HASHER.signature(shingles(text))
         if signature is not None:
-            band_keys[filled], doc_of[filled] = _band_keys(signature), doc
-            filled += 1
-    band_keys, doc_of = band_keys[:filled], doc_of[:filled]
+            keys[row], signed[row] = _band_keys(signature), True
+    return keys[signed], signed
+
+
+def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map) -> PairCounts:
+    """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
+    ``mapper`` signs chunks of measures (in worker processes, say)."""
+    chunks = [[text for _, text in measures[i:i + CHUNK_MEASURES]] for i in range(0, len(measures), CHUNK_MEASURES)]
+    signed = list(mapper(band_keys, chunks))
+    if not signed:
+        return PairCounts()
+    band_keys_all = np.concatenate([keys for keys, _ in signed])
+    doc_of = np.array([doc for doc, _ in measures], dtype=np.int64)[np.concatenate([mask for _, mask in signed])]
     shared = PairCounts()
     for band in range(BANDS):
-        _, bucket = np.unique(band_keys[:, band], return_inverse=True)
+        _, bucket = np.unique(band_keys_all[:, band], return_inverse=True)
         bucket = bucket.ravel()
         crowded = np.bincount(bucket)[bucket] > 1  # measures sharing their bucket with another
         order = np.argsort(bucket[crowded], kind="stable")
@@ -141,8 +153,8 @@ def shared_buckets(measures: list[tuple[int, str]], n_docs: int) -> PairCounts:
     return shared.reduce()
 
 
-def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: list[tuple[str, str]]
-                    ) -> dict[tuple[str, str], str]:
+def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: list[tuple[str, str]],
+                    mapper=map) -> dict[tuple[str, str], str]:
     """``{(doc_a, doc_b): basis}`` with doc_a < doc_b; the strongest basis wins."""
     cited_docs = {t[4:] for keys in targets for t in keys if t.startswith("doc:")}
     docs = sorted({d for d, _ in measures} | {c["doc_id"] for c in citations} | cited_docs)
@@ -165,7 +177,7 @@ def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: l
         if len(group) <= MAX_SIBLINGS:
             for a, b in combinations(sorted(group), 2):
                 add(a, b, 1)
-    shared = shared_buckets([(index[d], text) for d, text in measures], n)
+    shared = shared_buckets([(index[d], text) for d, text in measures], n, mapper)
     kept = _strongest_partners(found, shared, n)
     return {(docs[code // n], docs[code % n]): BASIS_ORDER[basis] for code, basis in kept}
 

@@ -5,6 +5,8 @@ into place, so the tables stay one consistent set. ``process`` stays per documen
 """
 from __future__ import annotations
 
+import gc
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -77,6 +79,35 @@ def link_pair(job: tuple) -> list[dict]:
     return rows
 
 
+_SHARED: tuple[Callable, list] = (None, [])  # what forked workers map over: inherited, never sent
+
+
+def _shared_at(index: int):
+    fn, jobs = _SHARED
+    return fn(jobs[index])
+
+
+def forked_mapper(workers: int) -> Mapper:
+    """A ``map`` over ``workers`` forked processes that inherit the jobs from this one (copy on
+    write): only job numbers go out and rows come back, never the measures and vectors. One
+    worker, or a system without fork: the built-in ``map``."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return map
+
+    def mapper(fn: Callable, jobs: Iterable) -> Iterator:
+        global _SHARED
+        _SHARED = (fn, list(jobs))
+        try:
+            gc.freeze()  # the children only read the jobs: keep the collector from copying their pages
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield from pool.imap(_shared_at, range(len(_SHARED[1])), chunksize=16)
+        finally:
+            _SHARED = (None, [])
+            gc.unfreeze()
+
+    return mapper
+
+
 def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.Table]:
     """The ``links`` table and the ``citations`` table with ``cited_doc_id`` filled, from the
     run's table files. ``mapper`` maps the per-pair work (``map`` here; Ray tasks on Ray)."""
@@ -86,17 +117,18 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
     cited = {(c["doc_id"], r) for c, r in zip(citations, resolved) if r}
     targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
     measure_texts = [(doc_id, m["text"]) for doc_id, ms in sorted(corpus.measures.items()) for m in ms]
-    pairs = candidate_pairs(citations, targets, measure_texts)
+    pairs = candidate_pairs(citations, targets, measure_texts, mapper)
     weights = Weights([text for _, text in measure_texts])
     paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
     vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
+    del weights  # what the pairs need of it is in the vectors
     jobs = []
     for (a, b), basis in pairs.items():
         if a in vectors and b in vectors:
             a, b = _oriented(a, b, basis, cited, corpus.issued)
             jobs.append(((a, b, basis), corpus.measures[a], corpus.measures[b], vectors[a], vectors[b]))
     chunks, pending = [], []  # rows go to Arrow ten thousand at a time: a run's links as dicts
-    for rows in mapper(link_pair, jobs):  # would be the stage's largest memory
+    for rows in map(link_pair, jobs):  # would be the stage's largest memory
         pending += rows
         if len(pending) >= 10_000:
             chunks.append(to_table("links", pending))
