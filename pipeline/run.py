@@ -235,7 +235,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
         else:
             workers = jobs or os.cpu_count() or 1
-            writers.commit(lambda tables: link_tables(tables, mapper=forked_mapper(workers)))
+            writers.commit(lambda tables: link_tables(tables, sign_mapper=forked_mapper(workers)))
     progress.close()
     return output.summary(began, inputs.skipped, inputs.notes)
 

@@ -8,6 +8,7 @@ import pytest
 from pipeline.link.align import shared_passage
 from pipeline.link.candidates import MinHasher, candidate_pairs, shingles
 from pipeline.link.citations import resolve, title_key
+from pipeline.link.stage import forked_mapper, link_tables
 from pipeline.run import extract
 
 
@@ -123,3 +124,10 @@ def test_a_document_citing_another_in_the_run_is_linked_to_it(tmp_path):
     link = links[0]
     assert (link["doc_id"], link["other_doc_id"], link["basis"]) == (docs["city.txt"], docs["province.txt"], "cites")
     assert link["measure_id"].endswith("m001") and link["other_measure_id"].endswith("m001")
+
+
+def test_signing_in_forked_workers_gives_the_same_links(seeds_out):
+    tables = {name: seeds_out / f"{name}.parquet" for name in ("documents", "measures", "citations")}
+    alone = link_tables(tables)["links"]
+    forked = link_tables(tables, sign_mapper=forked_mapper(2))["links"]
+    assert alone.num_rows > 0 and forked.equals(alone)

@@ -89,8 +89,8 @@ def _shared_at(index: int):
 
 def forked_mapper(workers: int) -> Mapper:
     """A ``map`` over ``workers`` forked processes that inherit the jobs from this one (copy on
-    write): only job numbers go out and rows come back, never the measures and vectors. One
-    worker, or a system without fork: the built-in ``map``."""
+    write): only job numbers go out and results come back. One worker, or a system without
+    fork: the built-in ``map``."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return map
 
@@ -108,16 +108,19 @@ def forked_mapper(workers: int) -> Mapper:
     return mapper
 
 
-def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.Table]:
+def link_tables(tables: dict[str, Path], mapper: Mapper = map, sign_mapper: Mapper | None = None
+                ) -> dict[str, pa.Table]:
     """The ``links`` table and the ``citations`` table with ``cited_doc_id`` filled, from the
-    run's table files. ``mapper`` maps the per-pair work (``map`` here; Ray tasks on Ray)."""
+    run's table files. ``mapper`` maps the per-pair work and the signing of measures for LSH
+    (``map``; Ray tasks on Ray); ``sign_mapper``, when given, the signing alone (forked workers:
+    they only read the texts, so sharing them costs no memory, unlike the pairs' vectors)."""
     corpus = Corpus(tables)
     citations = corpus.citations
     resolved = resolve(corpus.documents, citations)
     cited = {(c["doc_id"], r) for c, r in zip(citations, resolved) if r}
     targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
     measure_texts = [(doc_id, m["text"]) for doc_id, ms in sorted(corpus.measures.items()) for m in ms]
-    pairs = candidate_pairs(citations, targets, measure_texts, mapper)
+    pairs = candidate_pairs(citations, targets, measure_texts, sign_mapper or mapper)
     weights = Weights([text for _, text in measure_texts])
     paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
     vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
@@ -128,7 +131,7 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map) -> dict[str, pa.T
             a, b = _oriented(a, b, basis, cited, corpus.issued)
             jobs.append(((a, b, basis), corpus.measures[a], corpus.measures[b], vectors[a], vectors[b]))
     chunks, pending = [], []  # rows go to Arrow ten thousand at a time: a run's links as dicts
-    for rows in map(link_pair, jobs):  # would be the stage's largest memory
+    for rows in mapper(link_pair, jobs):  # would be the stage's largest memory
         pending += rows
         if len(pending) >= 10_000:
             chunks.append(to_table("links", pending))
