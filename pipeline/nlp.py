@@ -36,7 +36,7 @@ from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.responsibility import Responsibility, merge_assignments
 from pipeline.extract.targets import TargetReader
 from pipeline.extract.timex import TimeReader
-from pipeline.rules import RULES_DIR, Rules, any_of, load_rules
+from pipeline.rules import RULES_DIR, Rules, any_of, cached_rules
 from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
 
@@ -130,7 +130,7 @@ def plain_words() -> "rjieba.Jieba":
 @lru_cache(maxsize=4)
 def _context(rules_dir: str) -> Context:
     _load_jieba_dictionary()
-    rules = load_rules(Path(rules_dir))
+    rules = cached_rules(rules_dir)
     lexicon = Lexicon(rules)
     for word in lexicon.surface_forms():  # department names stay whole tokens
         _LANGUAGE.add_word(word, 100_000)  # for the part-of-speech tagger

@@ -8,8 +8,7 @@ import hashlib
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from pipeline.budget import OverBudget, time_budget
 from pipeline.ingest.clean import clean
@@ -17,7 +16,11 @@ from pipeline.ingest.normalise import normalise, script_of
 from pipeline.ingest.formats import read_document
 from pipeline.ingest.read import ReadError
 from pipeline.ingest.textmap import MappedText
-from pipeline.nlp import Context, rows_of
+
+if TYPE_CHECKING:  # the NLP pipeline loads when a document is processed, not when a run starts
+    from spacy.tokens import Doc
+
+    from pipeline.nlp import Context
 
 TABLE_NAMES = ("documents", "measures", "targets", "deadlines", "departments", "citations")
 
@@ -103,6 +106,8 @@ def _process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, floa
 
 
 def _rows(doc: Doc, text: MappedText, raw: bytes, source_path: str, encoding: str, script: str) -> Rows:
+    from pipeline.nlp import rows_of
+
     doc_id, sha = document_id(raw)
     meta = doc.user_data["metadata"]
     rows = Rows()

@@ -300,6 +300,12 @@ def load_file(path: Path) -> tuple[dict[str, list[Rule]], dict[str, str]]:
     return kinds, parts
 
 
+@lru_cache(maxsize=4)
+def cached_rules(rules_dir: str) -> Rules:
+    """``load_rules`` once per process and rules folder."""
+    return load_rules(Path(rules_dir))
+
+
 def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
     """Load every ``*.toml`` file in ``rules_dir``; raise ``RuleError`` on the first problem."""
     files = sorted(rules_dir.glob("*.toml"))

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__, code_digest
 from pipeline.link.stage import forked_mapper, link_tables
-from pipeline.nlp import context
-from pipeline.process import TABLE_NAMES, Rows, failed, process
+from pipeline.process import TABLE_NAMES, Rows, failed
+from pipeline.rules import RULES_DIR, Rules, cached_rules
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
@@ -160,6 +160,9 @@ class PreviousRun:
     def __iter__(self):
         return iter(self.position)
 
+    def __contains__(self, key) -> bool:
+        return key in self.position
+
     def __getitem__(self, key: tuple[str, str]) -> Reused:
         # one documents row per file: copies share a doc_id, and the first of them holds the rows
         doc = self.tables["documents"].slice(self.position[key], 1).to_pylist()[0]
@@ -167,7 +170,9 @@ class PreviousRun:
         found = {"documents": to_table("documents", [doc])}
         if doc["status"] == "ok":
             for name, rows in self.rows_of.get(doc["doc_id"], {}).items():
-                found[name] = self.tables[name].take(rows).cast(column_types(name))
+                table = self.tables[name]  # a document's rows were written together: a slice, no copy
+                part = table.slice(rows[0], len(rows)) if rows[-1] - rows[0] == len(rows) - 1 else table.take(rows)
+                found[name] = part.cast(column_types(name))
         keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of", "error")}
         return Reused(keys, found)
 
@@ -178,14 +183,14 @@ def previous_rows(output_dir: Path, version: dict[str, str]) -> PreviousRun | di
     if not all(p.exists() for p in paths.values()):
         return {}
     try:
-        tables = {name: pq.read_table(p) for name, p in paths.items()}
+        tables = {name: pq.ParquetFile(p).read() for name, p in paths.items()}
     except (OSError, ValueError):
         return {}
     for table in tables.values():
         if not _same_version(table, version):
             return {}
     try:
-        links = pq.read_table(output_dir / "links.parquet")
+        links = pq.ParquetFile(output_dir / "links.parquet").read()
     except (OSError, ValueError):
         links = None
     return PreviousRun(tables, links.cast(column_types("links")) if links is not None and
@@ -212,25 +217,25 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     stop has its pool stopped; its file is retried alone once, then marked failed.
     """
     began = time.monotonic()
-    ctx = context(rules_dir)
-    gc.freeze()  # the rules, jieba and spaCy live for the whole run: keep the collector (and forks) off them
-    version = run_version(ctx)
+    rules_dir = str(Path(rules_dir or RULES_DIR).resolve())
+    version = run_version(cached_rules(rules_dir))  # invalid rules end the run here
     previous = {} if full else previous_rows(output_dir, version)
     inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
     paths = inputs.paths
     tasks = [(path, source_name(path, input_dir)) for path in paths]
-    settings = (str(ctx.rules_dir), int(max_mb * 1024 * 1024), frozenset(previous), time_budget)
+    kept = [_unchanged(task, previous) for task in tasks] if previous else [None] * len(tasks)
+    settings = (rules_dir, int(max_mb * 1024 * 1024), time_budget)
+    changed = [task for task, key in zip(tasks, kept) if key is None]
+    outcomes = _outcomes(changed, settings, jobs, time_budget + BACKSTOP_GRACE)
     progress = Progress(len(tasks), quiet)
     with TableWriters(output_dir, version) as writers:
         output = RunOutput(writers)
         for folder, error in inputs.unreadable:
             output.add(failed(b"", folder, error))
-        unchanged = bool(previous) and not inputs.unreadable
-        for (path, source), outcome in zip(tasks, _outcomes(tasks, settings, jobs, time_budget + BACKSTOP_GRACE)):
-            reused = isinstance(outcome, tuple)
-            unchanged &= reused
-            output.add(previous[outcome] if reused else outcome, reused)
+        for (path, source), key in zip(tasks, kept):
+            output.add(previous[key] if key else next(outcomes), reused=key is not None)
             progress.update(source, _size(path))
+        unchanged = bool(previous) and not inputs.unreadable and not changed
         if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
         else:
@@ -240,9 +245,20 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     return output.summary(began, inputs.skipped, inputs.notes)
 
 
-def run_version(ctx) -> dict[str, str]:
+def run_version(rules: Rules) -> dict[str, str]:
     """What a run's rows depend on besides the input: recorded in every table, checked on re-runs."""
-    return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": ctx.rules.digest}
+    return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": rules.digest}
+
+
+def _unchanged(task: tuple[Path, str], previous: "PreviousRun") -> tuple[str, str] | None:
+    """The key of a file's previous rows when its bytes are the same (hashed here, before any
+    worker starts: a re-run in which nothing changed never loads the NLP pipeline)."""
+    path, source = task
+    try:
+        key = (source, hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        return None  # the worker says what is wrong with it
+    return key if key in previous else None
 
 
 class RunOutput:
@@ -333,8 +349,10 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(settings) -> None:
-    rules_dir, max_bytes, reusable, budget = settings
-    _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, reusable=reusable, budget=budget)
+    from pipeline.nlp import context
+
+    rules_dir, max_bytes, budget = settings
+    _WORKER.update(ctx=context(rules_dir), max_bytes=max_bytes, budget=budget)
 
 
 def _pool_worker(settings) -> None:
@@ -342,14 +360,15 @@ def _pool_worker(settings) -> None:
     _init_worker(settings)
 
 
-def _pool_work(task: tuple[Path, str]) -> Converted | tuple[str, str]:
+def _pool_work(task: tuple[Path, str]) -> Converted:
     """``_work`` in a pool worker: rows go back as Arrow, so the writing process only writes."""
-    outcome = _work(task)
-    return outcome if isinstance(outcome, tuple) else Converted.of(outcome)
+    return Converted.of(_work(task))
 
 
-def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
-    """One file: rows, or the (source, sha256) key of unchanged rows to reuse."""
+def _work(task: tuple[Path, str]) -> Rows:
+    """One file's rows."""
+    from pipeline.process import process
+
     path, source = task
     try:
         size = path.stat().st_size
@@ -362,9 +381,6 @@ def _work(task: tuple[Path, str]) -> Rows | tuple[str, str]:
         return failed(b"", source, "file disappeared before it could be read; re-run when the input is stable")
     except OSError as exc:
         return failed(b"", source, f"cannot read the file ({exc.strerror}); check its permissions")
-    key = (source, hashlib.sha256(raw).hexdigest())
-    if key in _WORKER["reusable"]:
-        return key
     try:
         return process(raw, source, _WORKER["ctx"], budget=_WORKER["budget"])
     except Exception as exc:  # noqa: BLE001 - a fault in one file never ends the run
@@ -383,7 +399,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         worker.kill()
 
 
-def _alone(task: tuple[Path, str], settings, backstop: float) -> Converted | Rows | tuple[str, str]:
+def _alone(task: tuple[Path, str], settings, backstop: float) -> Converted | Rows:
     """A task whose worker died or stayed busy past ``backstop`` seconds, retried once in a worker
     of its own; failed if that worker dies or stays busy too."""
     for _ in range(2):
@@ -428,6 +444,10 @@ def _outcomes(tasks, settings, jobs: int | None, backstop: float) -> Iterator:
     worker dies (killed by the out-of-memory killer, say) or the file first in line keeps it
     busy past ``backstop`` seconds (its own timer did not stop it: the pool's workers are
     killed), that file is retried in a worker of its own and the rest go on in a new pool."""
+    from pipeline.nlp import context
+
+    context(settings[0])  # built before any fork, so the workers share its pages
+    gc.freeze()  # the rules, jieba and spaCy live for the whole run: keep the collector (and forks) off them
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         _init_worker(settings)

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from pipeline.nlp import language_frequency, plain_words
-
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
 SAME = 0.30  # similarity from which they are essentially the same
@@ -43,6 +41,8 @@ def ngrams(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
+    from pipeline.nlp import plain_words  # loaded only when a run has documents to link
+
     return [w for w in plain_words().cut(text, False) if _HAS_HAN.search(w)]
 
 
@@ -108,6 +108,8 @@ class Weights:
         for text in texts:  # counted again when the vectors are made: holding every text's counts
             df.update(set(ngrams(text)))  # would be the stage's largest memory
             word_df.update(set(words(text)))
+        from pipeline.nlp import language_frequency
+
         self.language = language_frequency()
         self.ids: dict[str, int] = {}
         self.idf, self.rarity = array("d"), array("d")  # by feature id
