@@ -195,6 +195,8 @@ def test_bench_reports_throughput_memory_and_stages(tmp_path):
     assert any(p.read_bytes().startswith(b"\xff\xfe") for p in corpus)  # mixed encodings: UTF-16 among them
     assert figures["jieba"]["mb_per_s"] > 0 and figures["runs"][0]["times_jieba"] > 0
     assert [round(d["mb"], 1) for d in figures["by_size"]] == [0.1, 0.1] and figures["small_files"]["files"] == 40
+    assert all(0 < d["process_seconds"] < d["seconds"] for d in figures["by_size"])  # start-up is the CLI's
+    assert "one document, its own cost:" in result.stdout
 
 
 def test_ray_rows_reach_the_writer_in_input_order_whatever_order_they_arrive_in():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import regex
@@ -203,8 +204,20 @@ class MetadataReader:
             return _year_of(m)
         if meta.title and (m := _TITLE_YEAR.search(meta.title)):
             return int(m.group(1))
-        cited = [y for m in self.f["doc_number"].finditer(text) if (y := _year_of(m))]
+        cited = [y for m in self._doc_numbers(text) if (y := _year_of(m))]
         return max(cited) if cited else None
+
+    def _doc_numbers(self, text: str) -> Iterator[regex.Match]:
+        """Every doc number in ``text``, in order. Each ends with 号, so the pattern is tried only in
+        the 60 characters before each 号, not at every position of a long text."""
+        pattern, end = self.f["doc_number"], 0
+        at = text.find("号")
+        while at >= 0:
+            m = pattern.search(text, max(end, at - 60), at + 1)
+            if m and m.end() == at + 1:
+                yield m
+                end = m.end()
+            at = text.find("号", at + 1)
 
     def _front_doc_number(self, lines: list[Line]) -> str | None:
         """The doc number on a line of its own, or after a 文号/发文字号 label (a metadata line)."""
