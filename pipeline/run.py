@@ -235,6 +235,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
         for (path, source), key in zip(tasks, kept):
             output.add(previous[key] if key else next(outcomes), reused=key is not None)
             progress.update(source, _size(path))
+        outcomes.close()  # the workers leave now: the link stage has the memory to itself
         unchanged = bool(previous) and not inputs.unreadable and not changed
         if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
