@@ -7,6 +7,7 @@ deadline year from the time expression governing its sentence.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -209,6 +210,7 @@ class TargetReader:
         taken = SpanSet(blocked)
         found: list[Target] = []
         segment = text[start:end]
+        times = Times(times)
         for rule, pattern in self.mentions:
             for m in pattern.finditer(segment):
                 s, e = start + m.start(), start + m.end()
@@ -235,7 +237,8 @@ class TargetReader:
         for at, members in groups.items():
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
             clause = text[c_start:at]
-            subject = _blanked(clause, [(t.start - c_start, t.end - c_start) for t in times] + self._dropped(clause))
+            subject = _blanked(clause, [(t.start - c_start, t.end - c_start) for t in times.overlapping(c_start, at)]
+                               + self._dropped(clause))
             items = [p for p in _LIST_SEP.split(subject) if p]
             if len(items) != len(members) or len(items) < 2:
                 continue
@@ -295,7 +298,7 @@ class TargetReader:
         return ""
 
     def _target(self, text: str, s: int, e: int, m: regex.Match, rule: Rule, lo: int, hi: int,
-                times: list[TimeExpression]) -> Target | None:
+                times: "Times") -> Target | None:
         c_start, c_end = self._bounds(text, s, e, _CLAUSE_END, lo, hi)
         left, right = text[c_start:s], text[e:c_end]
         groups = m.groupdict()
@@ -318,7 +321,7 @@ class TargetReader:
             return None
         value_max = parse_number(groups["num2"]) if groups.get("num2") else None
         sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
-        clause_times = [(t.start - c_start, t.end - c_start) for t in times if c_start <= t.start < c_end]
+        clause_times = [(t.start - c_start, t.end - c_start) for t in times.starting(c_start, c_end)]
         clause = text[c_start:c_end]
         indicator = self._indicator(clause, s - c_start - took_before, e - c_start + took_after, clause_times,
                                     tuple(rule.get("indicator_ends", ())))
@@ -328,13 +331,31 @@ class TargetReader:
                       quote, quote_start, quote_start + len(quote), rule.id, s)
 
     @staticmethod
-    def _year(times: list[TimeExpression], at: int, sentence: tuple[int, int]) -> int | None:
+    def _year(times: "Times", at: int, sentence: tuple[int, int]) -> int | None:
         """Year of the time expression governing the sentence: the nearest before, else the first after."""
-        inside = [t for t in times if sentence[0] <= t.start < sentence[1] and t.year]
+        inside = [t for t in times.starting(*sentence) if t.year]
         before = [t for t in inside if t.start < at]
         if before:
             return before[-1].year
         return inside[0].year if inside else None
+
+
+class Times(list):
+    """A document's time expressions in text order, found by where they start (bisection: a
+    long document has thousands, and every target looks up those of its clause and sentence)."""
+
+    def __init__(self, times: list[TimeExpression]) -> None:
+        super().__init__(sorted(times, key=lambda t: t.start))
+        self.starts = [t.start for t in self]
+        self.ends = [t.end for t in self]  # sorted too: time expressions never overlap
+
+    def starting(self, start: int, end: int) -> list[TimeExpression]:
+        """Those that start in ``[start, end)``."""
+        return self[bisect_left(self.starts, start):bisect_left(self.starts, end)]
+
+    def overlapping(self, start: int, end: int) -> list[TimeExpression]:
+        """Those with a character in ``[start, end)``."""
+        return self[bisect_right(self.ends, start):bisect_left(self.starts, end)]
 
 
 def _after_last_quantity(left: str) -> str:
