@@ -223,8 +223,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
     paths = inputs.paths
     tasks = [(path, source_name(path, input_dir)) for path in paths]
-    kept = [_unchanged(task, previous) for task in tasks] if previous else [None] * len(tasks)
     settings = (rules_dir, int(max_mb * 1024 * 1024), time_budget)
+    kept = [_unchanged(task, previous, settings[1]) for task in tasks] if previous else [None] * len(tasks)
     changed = [task for task, key in zip(tasks, kept) if key is None]
     outcomes = _outcomes(changed, settings, jobs, time_budget + BACKSTOP_GRACE)
     progress = Progress(len(tasks), quiet)
@@ -251,11 +251,13 @@ def run_version(rules: Rules) -> dict[str, str]:
     return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": rules.digest}
 
 
-def _unchanged(task: tuple[Path, str], previous: "PreviousRun") -> tuple[str, str] | None:
+def _unchanged(task: tuple[Path, str], previous: "PreviousRun", max_bytes: int) -> tuple[str, str] | None:
     """The key of a file's previous rows when its bytes are the same (hashed here, before any
     worker starts: a re-run in which nothing changed never loads the NLP pipeline)."""
     path, source = task
     try:
+        if path.stat().st_size > max_bytes:
+            return None  # the worker refuses it, as on the first run
         key = (source, hashlib.sha256(path.read_bytes()).hexdigest())
     except OSError:
         return None  # the worker says what is wrong with it
