@@ -23,6 +23,7 @@ _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
 _SUBJECT_END = "。；;！？!?\n"
 _DIGIT = regex.compile(r"\d")
+_AMONG = regex.compile(r"^其中[，,：:]?")
 # an aside with an amount, a year or an annex of its own: （低于280元按280元资助）, （详见附件1）
 _NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d)[^（）]*）")
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
@@ -288,7 +289,7 @@ class TargetReader:
         the first clause has no preposition or the words name nothing."""
         start = self._bounds(text, at, at, _SUBJECT_END, 0, len(text))[0]
         words: list[str] = []
-        for word, flag in _tagged(regex.sub(r"^其中[，,：:]?", "", text[start:at])):
+        for word, flag in _tagged(_AMONG.sub("", text[start:at])):
             if flag.startswith("p"):
                 subject = "".join(words)
                 return subject if len(subject) <= 12 and any(f.startswith("n") for _, f in _tagged(subject)) else ""

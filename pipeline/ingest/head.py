@@ -21,6 +21,8 @@ _SENTENCE = regex.compile(r"[，。；！？,;!?：:]")
 _NUMBERED = regex.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]|第[一二三四五六七八九十百\d]{1,4}[章条节])")
 _ADDRESSEE = regex.compile(r"^\s*各\p{Han}.{0,80}[:：]\s*$")
 _TITLE_LINE = 40  # a line of a multi-line title is at most this long
+_SPACE = regex.compile(r"\s+")
+_SENTENCE_END = regex.compile(r"[。；！？]")
 
 
 def _nonblank(view: str) -> list[tuple[int, int]]:
@@ -42,8 +44,8 @@ class HeadFinder:
             f["title_suffix"], f["doc_number"], f["organ"], f["date"])
 
     def _title_end(self, line: str) -> bool:
-        line = regex.sub(r"\s+", "", line).replace("(", "（").replace(")", "）")
-        return (len(line) <= 80 and not regex.search(r"[。；！？]", line) and not _NUMBERED.match(line)
+        line = _SPACE.sub("", line).replace("(", "（").replace(")", "）")
+        return (len(line) <= 80 and not _SENTENCE_END.search(line) and not _NUMBERED.match(line)
                 and self.title_suffix.search(line) is not None)
 
     def _doc_number_line(self, line: str) -> bool:
@@ -88,10 +90,10 @@ def repeated_opening_edits(view: str) -> list[tuple[int, int, str]]:
     lines = _nonblank(view)
     edits = []
     for n, (start, end) in enumerate(lines[:-1]):
-        line = regex.sub(r"\s+", "", view[start:end]).rstrip(".…")
+        line = _SPACE.sub("", view[start:end]).rstrip(".…")
         if len(line) < 40:
             continue
-        following = regex.sub(r"\s+", "", view[lines[n + 1][0]:lines[n + 1][0] + 3 * len(line)])
+        following = _SPACE.sub("", view[lines[n + 1][0]:lines[n + 1][0] + 3 * len(line)])
         if following.startswith(line):
             edits.append((start, end, ""))
     return edits

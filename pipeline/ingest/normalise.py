@@ -61,7 +61,7 @@ def apply_replace_rule(text: MappedText, rule: Rule) -> MappedText:
     return text.edit(edits) if edits else text
 
 
-_CELL_SPLIT = regex.compile(r"[ \t\u3000\u00a0]+")
+_CELL = regex.compile(r"[^ \t\u3000\u00a0]+")
 
 
 def _is_column(cell: str, columns: list[Rule]) -> bool:
@@ -74,7 +74,7 @@ def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[i
     start = 0
     for line in text.split("\n"):
         if " " in line or "\t" in line or "\u3000" in line:
-            cells = [(m.start(), m.group()) for m in regex.finditer(r"[^ \t\u3000\u00a0]+", line)]
+            cells = [(m.start(), m.group()) for m in _CELL.finditer(line)]
             named = [at for at, cell in cells if _is_column(cell, columns)]
             if len(named) >= rule.get("min_columns", 3):
                 for m in rule.pattern.finditer(line, named[0]):

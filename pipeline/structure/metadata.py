@@ -21,6 +21,8 @@ from pipeline.structure.outline import Outline, is_table_column
 _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
 _NOTICE_END = regex.compile(r"的(?:通知|通报)$")
+_NUMBER_LABEL = regex.compile(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)")
+_DATE_LABEL = regex.compile(r"^(?:成文日期|发布日期|印发日期)\s*[：:]")
 _SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
 _TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
 
@@ -225,7 +227,7 @@ class MetadataReader:
             body = line.text.strip("（）() ")
             if self._search("doc_number", body, full=True):
                 return self.doc_number(body)
-            labelled = regex.search(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)", line.text)
+            labelled = _NUMBER_LABEL.search(line.text)
             if labelled and (m := self._search("doc_number", labelled.group(1))) and m.start() == 0:
                 return self.doc_number(labelled.group(1))
         return None
@@ -322,7 +324,7 @@ class MetadataReader:
             if self._search("date", line.text.strip(), full=True):
                 return self.date(line.text)
         for line in lines:
-            if regex.match(r"^(?:成文日期|发布日期|印发日期)\s*[：:]", line.text):
+            if _DATE_LABEL.match(line.text):
                 return self.date(line.text)
         return None
 
