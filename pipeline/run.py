@@ -157,9 +157,6 @@ class PreviousRun:
         keys = zip(docs.column("source_path").to_pylist(), docs.column("source_sha256").to_pylist())
         self.position = {key: i for i, key in enumerate(keys)}
 
-    def __iter__(self):
-        return iter(self.position)
-
     def __contains__(self, key) -> bool:
         return key in self.position
 
@@ -208,7 +205,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
             time_budget: float = DEFAULT_TIME_BUDGET) -> Summary:
     """Run the pipeline over a folder and write every table to ``output_dir``.
 
-    ``jobs`` worker processes (default: all cores) each load the rules and spaCy once;
+    ``jobs`` worker processes (default: all cores) share the rules and spaCy, loaded once before they fork;
     results come back in input order and stream to Parquet, so output is the same for
     any number of jobs. Files whose bytes, pipeline and rules are unchanged since the
     last run into ``output_dir`` keep their rows without being processed (``full``

@@ -64,18 +64,19 @@ def apply_replace_rule(text: MappedText, rule: Rule) -> MappedText:
 _CELL = regex.compile(r"[^ \t\u3000\u00a0]+")
 
 
-def _is_column(cell: str, columns: list[Rule]) -> bool:
-    return any(c.pattern.match(cell) for c in columns)
+def is_table_column(cell: str, rules: Rules) -> bool:
+    """Whether a table cell names a column (牵头部门, 完成时限 …: ``[[table_column]]`` in structure.toml)."""
+    return any(r.pattern.match(cell) for r in rules.of("structure", "table_column"))
 
 
-def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[int, int, str]]:
+def table_cell_edits(rule: Rule, text: str, rules: Rules) -> list[tuple[int, int, str]]:
     """Line breaks for the cell breaks of each flattened-table line (``[[table_cells]]``)."""
     edits: list[tuple[int, int, str]] = []
     start = 0
     for line in text.split("\n"):
         if " " in line or "\t" in line or "\u3000" in line:
             cells = [(m.start(), m.group()) for m in _CELL.finditer(line)]
-            named = [at for at, cell in cells if _is_column(cell, columns)]
+            named = [at for at, cell in cells if is_table_column(cell, rules)]
             if len(named) >= rule.get("min_columns", 3):
                 for m in rule.pattern.finditer(line, named[0]):
                     if 0 < m.start() and m.end() < len(line):
@@ -85,7 +86,7 @@ def table_cell_edits(rule: Rule, text: str, columns: list[Rule]) -> list[tuple[i
 
 
 def split_table_cells(text: MappedText, rule: Rule, rules: Rules) -> MappedText:
-    edits = table_cell_edits(rule, text.text, rules.of("structure", "table_column"))
+    edits = table_cell_edits(rule, text.text, rules)
     return text.edit(edits) if edits else text
 
 

@@ -137,27 +137,22 @@ class Weights:
                                self.gram_vectors([opening(t) for t in texts]))
 
     def gram_vectors(self, texts: list[str]) -> SparseRows:
-        """The n-gram vectors of some of the run's texts, each of length 1. The weights are read,
-        never added to (a feature no measure of the run has weighs nothing), so workers that
-        share them make the same vectors."""
-        ids, idf = self.ids, self.idf
-        vectors = []
-        for text in texts:
-            vector = {}
-            for g, c in Counter(ngrams(text)).items():
-                if (i := ids.get(g)) is not None:
-                    vector[i] = _tf(c) * idf[i]
-            vectors.append(vector)
-        return _unit_rows(vectors)
+        """The n-gram vectors of some of the run's texts, each of length 1."""
+        return self._vectors(texts, ngrams, "")
 
     def word_vectors(self, texts: list[str]) -> SparseRows:
-        """The word vectors of some of the run's texts, each of length 1 (weights read only)."""
+        """The word vectors of some of the run's texts, each of length 1."""
+        return self._vectors(texts, words, "w:")
+
+    def _vectors(self, texts: list[str], features, prefix: str) -> SparseRows:
+        """Log term frequency × idf × language rarity (1 for n-grams) of each text's features. The
+        weights are read, never added to: a feature no measure of the run has weighs nothing."""
         ids, idf, rarity = self.ids, self.idf, self.rarity
         vectors = []
         for text in texts:
             vector = {}
-            for w, c in Counter(words(text)).items():
-                if (i := ids.get("w:" + w)) is not None:
+            for f, c in Counter(features(text)).items():
+                if (i := ids.get(prefix + f)) is not None:
                     vector[i] = _tf(c) * idf[i] * rarity[i]
             vectors.append(vector)
         return _unit_rows(vectors)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import regex
 
 from pipeline.extract.numbers import int_of
-from pipeline.ingest.normalise import to_simplified
+from pipeline.ingest.normalise import is_table_column, to_simplified
 from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
-from pipeline.structure.outline import Outline, is_table_column
+from pipeline.structure.outline import Outline
 
 _TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
 _ANGLE = regex.compile(r"[《》〈〉<>]")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from pipeline.ingest.normalise import is_table_column
 from pipeline.rules import Rule, Rules
 from pipeline.structure.lines import Line, split_lines
 
@@ -78,11 +79,6 @@ def numbering_of(line: str, rules: Rules, in_table: bool = False) -> tuple[Rule,
         if m and m.group("label"):
             return rule, m
     return None
-
-
-def is_table_column(line: str, rules: Rules) -> bool:
-    """Whether a line is a table cell naming a column (牵头部门, 完成时限 …)."""
-    return any(r.pattern.match(line) for r in rules.of("structure", "table_column"))
 
 
 def ends_body(line: str, rules: Rules) -> bool:
