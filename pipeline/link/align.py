@@ -17,27 +17,20 @@ alignment of their characters (``shared_passage``).
 """
 from __future__ import annotations
 
-import math
-from array import array
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import regex
 
+from pipeline.link.keys import KeyCounts, counted, gram_keys, han_codes
+
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
 SAME = 0.30  # similarity from which they are essentially the same
 SAME_OPENING = 0.5  # n-gram cosine of the opening clauses from which the provision is the same
-_HAN = regex.compile(r"\P{Han}+")
 _HAS_HAN = regex.compile(r"\p{Han}")
 _OPENING = regex.compile(r"^[^。；;：:]{2,40}[。；;：:]")
 SEED, MAX_GAP = 4, 8  # shared-passage anchors: strings of 4 characters, at most 8 apart
-
-
-def ngrams(text: str) -> list[str]:
-    han = _HAN.sub("", text)
-    return [han[i:i + n] for n in (2, 3) for i in range(len(han) - n + 1)]
 
 
 def words(text: str) -> list[str]:
@@ -46,29 +39,50 @@ def words(text: str) -> list[str]:
     return [w for w in plain_words().cut(text, False) if _HAS_HAN.search(w)]
 
 
+def _grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(text index, n-gram key, count) of the distinct Han 2- and 3-grams of each text (a
+    3-gram's key is above every 2-gram's: Han code points start at U+2E80)."""
+    codes, owner = han_codes(texts)
+    (two, two_owner), (three, three_owner) = gram_keys(codes, owner, 2), gram_keys(codes, owner, 3)
+    return counted(np.concatenate([two_owner, three_owner]), np.concatenate([two, three]))
+
+
+def _spans(texts: list[str], characters: int) -> list[tuple[int, int]]:
+    """Consecutive index ranges of ``texts`` of about ``characters`` characters each."""
+    spans, start, size = [], 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= characters:
+            spans.append((start, i + 1))
+            start, size = i + 1, 0
+    return spans + [(start, len(texts))] if start < len(texts) else spans
+
+
 @dataclass
 class SparseRows:
-    """Unit vectors of a document's measures: for every entry its row and weight, and which of
-    the document's distinct features (``distinct``, sorted) it is."""
+    """Unit vectors of a document's measures, row after row: each entry's weight and which of the
+    document's distinct features (``distinct``, sorted) it is; row i's entries start at
+    ``starts[i]``. 4-byte numbers: the run's vectors are the link stage's memory."""
 
-    rows: np.ndarray
+    starts: np.ndarray
     weights: np.ndarray
     distinct: np.ndarray
     feature_of: np.ndarray
-    n: int
+
+    @property
+    def n(self) -> int:
+        return self.starts.size - 1
 
 
-def _unit_rows(vectors: list[dict[int, float]]) -> SparseRows:
-    rows, features, weights = [], [], []
-    for i, v in enumerate(vectors):
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        rows += [i] * len(v)
-        features += list(v)
-        weights += [x / norm for x in v.values()]
-    # 4-byte ids and weights: the run's vectors are the link stage's memory
-    distinct, feature_of = np.unique(np.array(features, dtype=np.int32), return_inverse=True)
-    return SparseRows(np.array(rows, dtype=np.int32), np.array(weights, dtype=np.float32), distinct,
-                      feature_of.astype(np.int32), len(vectors))
+def _unit_rows(rows: np.ndarray, features: np.ndarray, weights: np.ndarray, n: int) -> SparseRows:
+    """``n`` vectors from their entries (sorted by row), each scaled to length 1; ``features``
+    are integer ids below 2^31."""
+    norm = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))
+    norm[norm == 0] = 1.0
+    distinct, feature_of = np.unique(features, return_inverse=True)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32)
+    return SparseRows(starts, (weights / norm[rows]).astype(np.float32), distinct.astype(np.int32),
+                      feature_of.ravel().astype(np.int32))
 
 
 def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
@@ -77,8 +91,9 @@ def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
     column[np.searchsorted(side.distinct, shared)] = np.arange(shared.size)
     entry = column[side.feature_of]
     keep = entry >= 0
+    rows = np.repeat(np.arange(side.n), np.diff(side.starts))
     dense = np.zeros((side.n, shared.size))
-    dense[side.rows[keep], entry[keep]] = side.weights[keep]  # a row holds each feature once
+    dense[rows[keep], entry[keep]] = side.weights[keep]  # a row holds each feature once
     return dense
 
 
@@ -98,72 +113,61 @@ class DocumentVectors:
 
 
 class Weights:
-    """Inverse document frequency of every n-gram and word over the measures of the run (and each
-    word's rarity in the language), with every feature's integer id: one entry per feature."""
+    """The weights of the run's measures' features: each n-gram's and word's inverse document
+    frequency over the measures, each word's rarity in the language. Texts are read as integer
+    keys in numpy; each measure's words are kept (as ids), its n-grams made again when needed."""
+
+    CHUNK = 1 << 18  # characters whose n-grams are counted at a time
 
     def __init__(self, texts: list[str]) -> None:
-        self.n = len(texts)
-        df: Counter = Counter()
-        word_df: Counter = Counter()
-        for text in texts:  # counted again when the vectors are made: holding every text's counts
-            df.update(set(ngrams(text)))  # would be the stage's largest memory
-            word_df.update(set(words(text)))
+        self.texts, self.n = texts, len(texts)
+        self.gram_df = KeyCounts()
+        for lo, hi in _spans(texts, self.CHUNK):
+            _, keys, _ = _grams(texts[lo:hi])
+            distinct, df = np.unique(keys, return_counts=True)
+            self.gram_df.add(distinct, df)
+        self.gram_df.reduce()
+        vocabulary: dict[str, int] = {}
+        ids = [np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in words(text)), dtype=np.int64)
+               for text in texts]
+        self.word_start = np.cumsum([0] + [i.size for i in ids])
+        self.word_key = np.concatenate([np.empty(0, dtype=np.int64), *ids])
+        del ids
+        self.word_owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
+        _, keys, _ = counted(self.word_owner, self.word_key)
         from pipeline.nlp import language_frequency
 
-        self.language = language_frequency()
-        self.ids: dict[str, int] = {}
-        self.idf, self.rarity = array("d"), array("d")  # by feature id
-        for g, c in df.items():
-            self._add(g, c, 1.0)
-        del df
-        for w, c in word_df.items():
-            self._add("w:" + w, c, self._rarity(w))
+        language = language_frequency()
+        total = language.total
+        rarity = np.log(np.array([total / (language.get(w) + 1) for w in vocabulary], dtype=np.float64))
+        self.word_weight = self._idf(np.bincount(keys, minlength=len(vocabulary))) * rarity
 
-    def _add(self, feature: str, df: int, rarity: float) -> None:
-        self.ids[feature] = len(self.idf)
-        self.idf.append(self._idf(df))
-        self.rarity.append(rarity)
+    def _idf(self, df: np.ndarray) -> np.ndarray:
+        return np.log((self.n + 1) / (df + 1)) + 1
 
-    def _idf(self, df: int) -> float:
-        return math.log((self.n + 1) / (df + 1)) + 1
+    def document(self, lo: int, hi: int) -> "DocumentVectors":
+        """The vectors of the measures ``lo`` to ``hi`` (one document's): n-grams, words, and
+        n-grams of their openings."""
+        texts = self.texts[lo:hi]
+        return DocumentVectors(self._gram_rows(texts), self._word_rows(lo, hi),
+                               self._gram_rows([opening(t) for t in texts]))
 
-    def _rarity(self, word: str) -> float:
-        """How rare a word is in the language: log of its inverse jieba dictionary frequency."""
-        return math.log(self.language.total / (self.language.get(word) + 1))
+    def _gram_rows(self, texts: list[str]) -> SparseRows:
+        """Log term frequency × idf of each text's n-grams (texts of the run, or their openings)."""
+        rows, keys, counts = _grams(texts)
+        ids = np.searchsorted(self.gram_df.codes, keys)  # every n-gram of the run was counted
+        return _unit_rows(rows, ids, _tf(counts) * self._idf(self.gram_df.counts[ids]), len(texts))
 
-    def document(self, texts: list[str]) -> "DocumentVectors":
-        """The vectors of a document's measures: n-grams, words, and n-grams of their openings."""
-        return DocumentVectors(self.gram_vectors(texts), self.word_vectors(texts),
-                               self.gram_vectors([opening(t) for t in texts]))
-
-    def gram_vectors(self, texts: list[str]) -> SparseRows:
-        """The n-gram vectors of some of the run's texts, each of length 1."""
-        return self._vectors(texts, ngrams, "")
-
-    def word_vectors(self, texts: list[str]) -> SparseRows:
-        """The word vectors of some of the run's texts, each of length 1."""
-        return self._vectors(texts, words, "w:")
-
-    def _vectors(self, texts: list[str], features, prefix: str) -> SparseRows:
-        """Log term frequency × idf × language rarity (1 for n-grams) of each text's features. The
-        weights are read, never added to: a feature no measure of the run has weighs nothing."""
-        ids, idf, rarity = self.ids, self.idf, self.rarity
-        vectors = []
-        for text in texts:
-            vector = {}
-            for f, c in Counter(features(text)).items():
-                if (i := ids.get(prefix + f)) is not None:
-                    vector[i] = _tf(c) * idf[i] * rarity[i]
-            vectors.append(vector)
-        return _unit_rows(vectors)
+    def _word_rows(self, lo: int, hi: int) -> SparseRows:
+        """Log term frequency × idf × language rarity of the words of the measures ``lo`` to ``hi``."""
+        a, b = self.word_start[lo], self.word_start[hi]
+        rows, keys, counts = counted(self.word_owner[a:b] - lo, self.word_key[a:b])
+        return _unit_rows(rows, keys, _tf(counts) * self.word_weight[keys], hi - lo)
 
 
-_TF = [0.0] + [1 + math.log(c) for c in range(1, 64)]
-
-
-def _tf(count: int) -> float:
+def _tf(counts: np.ndarray) -> np.ndarray:
     """Log term frequency, 1 + ln(count)."""
-    return _TF[count] if count < 64 else 1 + math.log(count)
+    return 1 + np.log(counts)
 
 
 def opening(text: str) -> str:

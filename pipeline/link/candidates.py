@@ -19,7 +19,8 @@ from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
-import regex
+
+from pipeline.link.keys import KeyCounts, gram_keys, han_codes
 
 SHINGLE = 3
 BANDS, ROWS = 42, 3
@@ -27,17 +28,13 @@ MAX_SIBLINGS = 50
 MAX_PARTNERS = 5
 MAX_BUCKET = 200  # a bucket this full holds boilerplate every document shares
 _PRIME = np.uint64((1 << 31) - 1)  # hashes a*x+b mod a Mersenne prime: a, x < 2^31, so a*x fits 64 bits
-_HAN = regex.compile(r"\P{Han}+")
 BASIS_ORDER = ("cites", "sibling", "similar")
 
 
 def shingles(text: str) -> np.ndarray:
-    """The distinct character 3-grams of the Han characters of a text, each as one integer (its
-    three code points side by side: exact, and the same in every process)."""
-    han = np.frombuffer(_HAN.sub("", text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if han.size < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
-    return np.unique((han[:-2] << np.uint64(42)) | (han[1:-1] << np.uint64(21)) | han[2:])
+    """The distinct character 3-grams of the Han characters of a text, as integer keys."""
+    keys, _ = gram_keys(*han_codes([text]), SHINGLE)
+    return np.unique(keys).astype(np.uint64)
 
 
 def _hash31(keys: np.ndarray) -> np.ndarray:
@@ -79,41 +76,6 @@ def _mix64(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-class PairCounts:
-    """How often each document pair (code ``a * n + b``) was seen, counted in numpy chunks: memory
-    grows with the distinct pairs, not with every sighting."""
-
-    CHUNK = 500_000
-
-    def __init__(self) -> None:
-        self.codes = np.empty(0, dtype=np.int64)
-        self.counts = np.empty(0, dtype=np.int64)
-        self.pending: list[np.ndarray] = []
-        self.size = 0
-
-    def add(self, codes: np.ndarray) -> None:
-        self.pending.append(codes)
-        self.size += codes.size
-        if self.size >= self.CHUNK:
-            self.reduce()
-
-    def reduce(self) -> "PairCounts":
-        if self.pending:
-            codes = np.concatenate([self.codes, *self.pending])
-            weights = np.concatenate([self.counts, np.ones(self.size, dtype=np.int64)])
-            self.codes, inverse = np.unique(codes, return_inverse=True)
-            self.counts = np.bincount(inverse, weights=weights).astype(np.int64)
-            self.pending, self.size = [], 0
-        return self
-
-    def count_of(self, codes: np.ndarray) -> np.ndarray:
-        """How often each pair of ``codes`` was seen (0 for one never seen)."""
-        if not self.codes.size:
-            return np.zeros(codes.size, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.codes, codes), self.codes.size - 1)
-        return np.where(self.codes[at] == codes, self.counts[at], 0)
-
-
 _HASHER = MinHasher()
 CHUNK_MEASURES = 512  # measures signed per task
 
@@ -129,16 +91,16 @@ def band_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return keys[signed], signed
 
 
-def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map) -> PairCounts:
+def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map) -> KeyCounts:
     """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
     ``mapper`` signs chunks of measures (in worker processes, say)."""
     chunks = [[text for _, text in measures[i:i + CHUNK_MEASURES]] for i in range(0, len(measures), CHUNK_MEASURES)]
     signed = list(mapper(band_keys, chunks))
     if not signed:
-        return PairCounts()
+        return KeyCounts()
     band_keys_all = np.concatenate([keys for keys, _ in signed])
     doc_of = np.array([doc for doc, _ in measures], dtype=np.int64)[np.concatenate([mask for _, mask in signed])]
-    shared = PairCounts()
+    shared = KeyCounts()
     for band in range(BANDS):
         _, bucket = np.unique(band_keys_all[:, band], return_inverse=True)
         bucket = bucket.ravel()
@@ -182,7 +144,7 @@ def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: l
     return {(docs[code // n], docs[code % n]): BASIS_ORDER[basis] for code, basis in kept}
 
 
-def _strongest_partners(found: dict[int, int], shared: PairCounts, n: int) -> list[tuple[int, int]]:
+def _strongest_partners(found: dict[int, int], shared: KeyCounts, n: int) -> list[tuple[int, int]]:
     """(pair code, basis) of the citation pairs and, for each document, of its ``MAX_PARTNERS``
     strongest other pairs (by basis, then shared buckets, then the other document), in order."""
     known = np.array(sorted(found), dtype=np.int64)

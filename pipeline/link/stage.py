@@ -123,7 +123,11 @@ def link_tables(tables: dict[str, Path], mapper: Mapper = map, sign_mapper: Mapp
     pairs = candidate_pairs(citations, targets, measure_texts, sign_mapper or mapper)
     weights = Weights([text for _, text in measure_texts])
     paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
-    vectors = {doc: weights.document([m["text"] for m in corpus.measures[doc]]) for doc in sorted(paired)}
+    vectors, lo = {}, 0
+    for doc, measures in sorted(corpus.measures.items()):  # the order of measure_texts
+        if doc in paired:
+            vectors[doc] = weights.document(lo, lo + len(measures))
+        lo += len(measures)
     del weights  # what the pairs need of it is in the vectors
     jobs = []
     for (a, b), basis in pairs.items():

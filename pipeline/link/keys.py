@@ -1,0 +1,79 @@
+"""Texts as integer keys, and counts of keys: what the link stage computes on in numpy.
+
+A character n-gram (n ≤ 3) of Han characters is one integer, its code points side by side
+(21 bits each): exact, and the same in every process and run.
+"""
+from __future__ import annotations
+
+import numpy as np
+import regex
+
+_NOT_HAN = regex.compile(r"\P{Han}+")
+_BITS = np.uint64(21)  # a code point fits 21 bits: three side by side fit 63
+
+
+def han_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of the Han characters of some texts, in order, and the index of the text
+    each comes from."""
+    han = [_NOT_HAN.sub("", text) for text in texts]
+    lengths = np.fromiter(map(len, han), dtype=np.int64, count=len(han))
+    codes = np.frombuffer("".join(han).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return codes, np.repeat(np.arange(len(han), dtype=np.int64), lengths)
+
+
+def gram_keys(codes: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n``-grams (``n`` ≤ 3) of ``han_codes`` that lie inside one text, as keys, and their texts."""
+    if codes.size < n:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    end = codes.size - n + 1
+    keys = codes[:end].copy()
+    for k in range(1, n):
+        keys = (keys << _BITS) | codes[k:end + k]
+    inside = owner[:end] == owner[n - 1:]
+    return keys[inside].astype(np.int64), owner[:end][inside]
+
+
+def counted(owner: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (owner, key) pairs of some entries, sorted, and how often each occurs:
+    (owners, keys, counts)."""
+    if not keys.size:
+        return owner[:0], keys[:0], np.empty(0, dtype=np.int64)
+    distinct, local = np.unique(keys, return_inverse=True)
+    pairs, counts = np.unique(owner * distinct.size + local.ravel(), return_counts=True)
+    return pairs // distinct.size, distinct[pairs % distinct.size], counts
+
+
+class KeyCounts:
+    """How often each integer key was seen, counted in numpy chunks: memory grows with the
+    distinct keys, not with every sighting."""
+
+    CHUNK = 500_000
+
+    def __init__(self) -> None:
+        self.codes = np.empty(0, dtype=np.int64)
+        self.counts = np.empty(0, dtype=np.int64)
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.size = 0
+
+    def add(self, codes: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Count ``codes`` once each, or ``counts`` times."""
+        self.pending.append((codes, np.ones(codes.size, dtype=np.int64) if counts is None else counts))
+        self.size += codes.size
+        if self.size >= self.CHUNK:
+            self.reduce()
+
+    def reduce(self) -> "KeyCounts":
+        if self.pending:
+            codes = np.concatenate([self.codes, *(c for c, _ in self.pending)])
+            weights = np.concatenate([self.counts, *(n for _, n in self.pending)])
+            self.codes, inverse = np.unique(codes, return_inverse=True)
+            self.counts = np.bincount(inverse.ravel(), weights=weights).astype(np.int64)
+            self.pending, self.size = [], 0
+        return self
+
+    def count_of(self, codes: np.ndarray) -> np.ndarray:
+        """How often each key of ``codes`` was seen (0 for one never seen)."""
+        if not self.codes.size:
+            return np.zeros(codes.size, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.codes, codes), self.codes.size - 1)
+        return np.where(self.codes[at] == codes, self.counts[at], 0)
