@@ -85,24 +85,32 @@ def _unit_rows(rows: np.ndarray, features: np.ndarray, weights: np.ndarray, n: i
                       feature_of.ravel().astype(np.int32))
 
 
-def _dense(side: SparseRows, shared: np.ndarray) -> np.ndarray:
-    """The rows of ``side`` as a dense matrix over the ``shared`` features."""
-    column = np.full(side.distinct.size, -1, dtype=np.int64)
-    column[np.searchsorted(side.distinct, shared)] = np.arange(shared.size)
+def _dense(side: SparseRows, column: np.ndarray, width: int) -> np.ndarray:
+    """The rows of ``side`` as a dense matrix of ``width`` columns: its distinct feature k goes to
+    column ``column[k]``, or nowhere when that is -1."""
     entry = column[side.feature_of]
     keep = entry >= 0
     rows = np.repeat(np.arange(side.n), np.diff(side.starts))
-    dense = np.zeros((side.n, shared.size))
+    dense = np.zeros((side.n, width))
     dense[rows[keep], entry[keep]] = side.weights[keep]  # a row holds each feature once
     return dense
 
 
 def cosines(a: SparseRows, b: SparseRows) -> np.ndarray:
-    """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share."""
-    shared = np.intersect1d(a.distinct, b.distinct, assume_unique=True)
-    if not shared.size:
+    """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share
+    (in the order of their ids)."""
+    if not a.distinct.size or not b.distinct.size:
         return np.zeros((a.n, b.n))
-    return _dense(a, shared) @ _dense(b, shared).T
+    at = np.minimum(np.searchsorted(b.distinct, a.distinct), b.distinct.size - 1)
+    shared = b.distinct[at] == a.distinct
+    width = int(np.count_nonzero(shared))
+    if not width:
+        return np.zeros((a.n, b.n))
+    column_a = np.full(a.distinct.size, -1, dtype=np.int64)
+    column_a[shared] = np.arange(width)
+    column_b = np.full(b.distinct.size, -1, dtype=np.int64)
+    column_b[at[shared]] = np.arange(width)
+    return _dense(a, column_a, width) @ _dense(b, column_b, width).T
 
 
 @dataclass
@@ -207,7 +215,10 @@ def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: li
     whose ``SEED``-character string occurs in the other text are anchors; the longest run of
     anchors with gaps of at most ``MAX_GAP`` characters (rewording, other numbers) is the passage
     on one side, and the anchors of its strings on the other side give the passage there.
-    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made."""
+    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made. Two equal texts share
+    the whole text (as the anchors would find), found without making any."""
+    if a == b:
+        return Passage(0, len(a), 0, len(a)) if len(a) >= SEED else Passage(0, 0, 0, 0)
     seeds_a = seeds(a) if seeds_a is None else seeds_a
     seeds_b = seeds(b) if seeds_b is None else seeds_b
     in_b = set(seeds_b)

@@ -103,16 +103,22 @@ def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map) -> 
     shared = KeyCounts()
     for band in range(BANDS):
         _, bucket = np.unique(band_keys_all[:, band], return_inverse=True)
-        bucket = bucket.ravel()
-        crowded = np.bincount(bucket)[bucket] > 1  # measures sharing their bucket with another
-        order = np.argsort(bucket[crowded], kind="stable")
-        members, docs = bucket[crowded][order], doc_of[crowded][order]
-        for group in np.split(docs, np.flatnonzero(np.diff(members)) + 1):
-            group = np.unique(group)
-            if 1 < group.size <= MAX_BUCKET:
-                i, j = np.triu_indices(group.size, 1)
-                shared.add(group[i] * n_docs + group[j])
+        shared.add(_pairs_within(bucket.ravel(), doc_of, n_docs))
     return shared.reduce()
+
+
+def _pairs_within(bucket: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """The codes ``a * n_docs + b`` (a < b) of every two documents that share a bucket holding
+    2 to ``MAX_BUCKET`` documents; ``bucket`` and ``doc`` give each measure's."""
+    member = np.unique(bucket * n_docs + doc)  # each document once per bucket, in bucket order
+    bucket, doc = member // n_docs, member % n_docs
+    size = np.bincount(bucket)[bucket]
+    keep = (size > 1) & (size <= MAX_BUCKET)
+    bucket, doc, size = bucket[keep], doc[keep], size[keep]
+    later = size - 1 - (np.arange(bucket.size) - np.searchsorted(bucket, bucket))  # members after it
+    first = np.repeat(np.arange(bucket.size), later)
+    step = np.arange(first.size) - np.repeat(np.cumsum(later) - later, later)
+    return doc[first] * n_docs + doc[first + 1 + step]
 
 
 def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: list[tuple[str, str]],

@@ -63,12 +63,18 @@ def link_pair(job: tuple) -> list[dict]:
     (a, b, basis), measures_a, measures_b, vectors_a, vectors_b = job
     rows = []
     made: dict[str, list[str]] = {}  # the seeds of this pair's measures, made once each (kept no longer:
-    for link in align(vectors_a, vectors_b):  # held for every measure of a run they would be its memory)
+                                     # held for every measure of a run they would be its memory)
+    def seeds_of(m: dict) -> list[str]:
+        if m["measure_id"] not in made:
+            made[m["measure_id"]] = seeds(m["text"])
+        return made[m["measure_id"]]
+
+    for link in align(vectors_a, vectors_b):
         ma, mb = measures_a[link.a], measures_b[link.b]
-        for m in (ma, mb):
-            if m["measure_id"] not in made:
-                made[m["measure_id"]] = seeds(m["text"])
-        passage = shared_passage(ma["text"], mb["text"], made[ma["measure_id"]], made[mb["measure_id"]])
+        if ma["text"] == mb["text"]:
+            passage = shared_passage(ma["text"], mb["text"])
+        else:
+            passage = shared_passage(ma["text"], mb["text"], seeds_of(ma), seeds_of(mb))
         rows.append({
             "doc_id": a, "measure_id": ma["measure_id"], "other_doc_id": b, "other_measure_id": mb["measure_id"],
             "relation": link.relation, "score": round(link.score, 4), "basis": basis,
