@@ -39,7 +39,7 @@ def _extract(args: argparse.Namespace) -> int:
         else:
             summary = extract(args.input, args.output, args.rules, quiet=args.quiet, max_mb=args.max_mb,
                               full=args.full, jobs=args.jobs, include=tuple(args.include),
-                              exclude=tuple(args.exclude), time_budget=args.time_budget)
+                              exclude=tuple(args.exclude), time_budget=args.time_budget, release_nlp=True)
     except RuleError as exc:
         print(f"error: invalid rules: {exc}", file=sys.stderr)
         return 2

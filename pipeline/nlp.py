@@ -41,7 +41,12 @@ from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
 
 jieba.setLogLevel(60)
-_SEGMENTER = rjieba.Jieba()  # jieba's dictionary and the department names of the rules
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> "rjieba.Jieba":
+    """The segmenter of cue sentences: jieba's dictionary and the department names of the rules."""
+    return rjieba.Jieba()
 
 
 @dataclass
@@ -90,36 +95,19 @@ def _load_jieba_dictionary() -> None:
         pass  # no writable cache folder: jieba's own cache still works
 
 
-class LanguageFrequency:
-    """jieba's dictionary frequencies as the language has them, read from the one dictionary the
-    segmenter loaded: a word the rules added counts with its own frequency, so the link stage's
-    word weights stay the same when a rule file changes (and no second dictionary is loaded)."""
-
-    def __init__(self) -> None:
-        self.own: dict[str, int] = {}  # jieba's frequency of each word the rules added (0: not in it)
-        self.added = 0  # what the additions put on the dictionary's total
-
-    def add_word(self, word: str, freq: int) -> None:
-        """``jieba.add_word`` on the segmenter's dictionary, keeping the word's own frequency."""
-        self.own.setdefault(word, jieba.dt.FREQ.get(word, 0))
-        jieba.add_word(word, freq=freq)
-        self.added += freq
-
-    def get(self, word: str) -> int:
-        return self.own[word] if word in self.own else jieba.dt.FREQ.get(word, 0)
-
-    @property
-    def total(self) -> int:
-        return jieba.dt.total - self.added
-
-
-_LANGUAGE = LanguageFrequency()
-
-
-def language_frequency() -> LanguageFrequency:
-    """The language's word frequencies (jieba's dictionary, loaded if it is not yet)."""
-    _load_jieba_dictionary()
-    return _LANGUAGE
+def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
+    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total,
+    read from its file as jieba reads it: the language's frequencies, the same whatever words
+    the rules add to the segmenters and whether or not the dictionary is loaded."""
+    wanted = dict.fromkeys(words, 0)
+    total = 0
+    with jieba.dt.get_dict_file() as f:
+        for line in f:
+            word, freq = line.strip().decode("utf-8").split(" ")[:2]
+            total += int(freq)
+            if word in wanted:
+                wanted[word] = int(freq)
+    return [wanted[w] for w in words], total
 
 
 @lru_cache(maxsize=1)
@@ -128,14 +116,24 @@ def plain_words() -> "rjieba.Jieba":
     return rjieba.Jieba()
 
 
+def release() -> None:
+    """Free what processing documents loaded (spaCy and the rules, the segmenter, jieba's
+    dictionary) in a process that will process no more: a run's link stage then has that
+    memory. The next ``context`` loads them again."""
+    _context.cache_clear()
+    _segmenter.cache_clear()
+    tokenizer = jieba.dt  # emptied in place: jieba's module functions and the tagger hold it
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = {}, 0, False
+
+
 @lru_cache(maxsize=4)
 def _context(rules_dir: str) -> Context:
     _load_jieba_dictionary()
     rules = cached_rules(rules_dir)
     lexicon = Lexicon(rules)
     for word in lexicon.surface_forms():  # department names stay whole tokens
-        _LANGUAGE.add_word(word, 100_000)  # for the part-of-speech tagger
-        _SEGMENTER.add_word(word, 100_000, None)
+        jieba.add_word(word, freq=100_000)  # for the part-of-speech tagger
+        _segmenter().add_word(word, 100_000, None)
     ctx = Context(rules_dir, rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))
     ctx.nlp = build_nlp(rules_dir, lexicon, rules)
@@ -151,7 +149,7 @@ def _jieba_words(text: str) -> list[str]:
     binding: the same dictionary and segmentation, 16 times faster); runs of digits and letters
     are split into characters, so numbers never add to the vocabulary."""
     words: list[str] = []
-    for word in _SEGMENTER.cut(text, False):
+    for word in _segmenter().cut(text, False):
         if word.isascii():
             words.extend(word)
         else:

@@ -4,7 +4,9 @@ Ray Data reads the files (``read_binary_files``), runs ``process`` in actors tha
 load the rules and spaCy once each (``map_batches``), and streams the rows back in
 input order; the same streaming, atomic writer as a local run writes them as they
 arrive, so the tables are identical to the process-pool run's, one file per table.
-The link stage's document pairs then run as a second stage of Ray tasks.
+The link stage's LSH signing and document pairs then run as a second stage of Ray tasks;
+the pairs read their arrays from a folder beside the output tables, so the Ray workers
+must see the output folder (this machine, or a file system the cluster shares).
 
 Point it at a cluster with ``RAY_ADDRESS=ray://head:10001`` (or ``--ray-address``);
 without one, Ray starts on this machine. Install with ``pip install .[ray]``.
@@ -71,15 +73,14 @@ def _map_chunk(function, jobs: list[tuple]) -> list:
     return [function(job) for job in jobs]
 
 
-def ray_map(function, jobs, chunk: int = 64) -> list:
+def ray_map(function, jobs, chunk: int = 4) -> list:
     """``map`` as a second Ray stage: chunks of jobs (the link stage's document pairs) as Ray
     tasks, results in order."""
     import ray
 
     remote = ray.remote(_map_chunk)
     jobs = list(jobs)
-    shared = ray.put(function)  # once in the object store, not once per task (it may hold the run's weights)
-    futures = [remote.remote(shared, jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
+    futures = [remote.remote(function, jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
     return [rows for done in ray.get(futures) for rows in done]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline import __version__, code_digest
-from pipeline.link.stage import forked_mapper, link_tables
+from pipeline.link.stage import link_tables
 from pipeline.process import TABLE_NAMES, Rows, failed
 from pipeline.rules import RULES_DIR, Rules, cached_rules
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
@@ -202,7 +202,7 @@ def _same_version(table, version: dict[str, str]) -> bool:
 def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, quiet: bool = False,
             paths: list[Path] | None = None, max_mb: float = DEFAULT_MAX_MB, full: bool = False,
             jobs: int | None = None, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
-            time_budget: float = DEFAULT_TIME_BUDGET) -> Summary:
+            time_budget: float = DEFAULT_TIME_BUDGET, release_nlp: bool = False) -> Summary:
     """Run the pipeline over a folder and write every table to ``output_dir``.
 
     ``jobs`` worker processes (default: all cores) share the rules and spaCy, loaded once before they fork;
@@ -212,6 +212,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     redoes all). A file may take ``time_budget`` seconds: a timer then stops it and it is
     a failed row. With more than one job, a worker stuck past that in code the timer cannot
     stop has its pool stopped; its file is retried alone once, then marked failed.
+    ``release_nlp``: a process that will process no more documents (the CLI's) frees the NLP
+    pipeline before the link stage.
     """
     began = time.monotonic()
     rules_dir = str(Path(rules_dir or RULES_DIR).resolve())
@@ -233,12 +235,14 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
             output.add(previous[key] if key else next(outcomes), reused=key is not None)
             progress.update(source, _size(path))
         outcomes.close()  # the workers leave now: the link stage has the memory to itself
+        if release_nlp and "pipeline.nlp" in sys.modules:  # loaded by this run (not when nothing changed)
+            sys.modules["pipeline.nlp"].release()
         unchanged = bool(previous) and not inputs.unreadable and not changed
         if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
         else:
             workers = jobs or os.cpu_count() or 1
-            writers.commit(lambda tables: link_tables(tables, sign_mapper=forked_mapper(workers)))
+            writers.commit(lambda tables: link_tables(tables, workers))
     progress.close()
     return output.summary(began, inputs.skipped, inputs.notes)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from functools import lru_cache
@@ -70,6 +71,7 @@ def decode_tables(encoded: dict[str, pa.Buffer]) -> dict[str, pa.Table]:
 
 
 JOURNAL = ".commit.json"
+SCRATCH_PREFIX = ".links."  # the link stage's work folders, beside the tables
 LOCK = ".lock"
 
 
@@ -141,6 +143,8 @@ class TableWriters:
         finish_commit(self.out_dir)  # a run killed between its renames
         for stale in self.out_dir.glob(".*.parquet.tmp"):  # left by a run killed while writing
             stale.unlink(missing_ok=True)
+        for stale in self.out_dir.glob(f"{SCRATCH_PREFIX}*.tmp"):  # ... or while linking
+            shutil.rmtree(stale, ignore_errors=True)
         for name in TABLES:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=self.out_dir)
             os.close(fd)

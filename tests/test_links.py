@@ -1,14 +1,15 @@
 """The corpus stage: citations resolved inside the run and measure links (issue #16)."""
 from __future__ import annotations
 
-import pyarrow.parquet as pq
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
+from conftest import RAW
 
 from pipeline.link.align import shared_passage
 from pipeline.link.candidates import MinHasher, candidate_pairs, shingles
 from pipeline.link.citations import resolve, title_key
-from pipeline.link.stage import forked_mapper, link_tables
+from pipeline.link.stage import link_tables
 from pipeline.run import extract
 
 
@@ -126,8 +127,18 @@ def test_a_document_citing_another_in_the_run_is_linked_to_it(tmp_path):
     assert link["measure_id"].endswith("m001") and link["other_measure_id"].endswith("m001")
 
 
-def test_signing_in_forked_workers_gives_the_same_links(seeds_out):
+def test_links_made_in_worker_processes_are_the_links_made_alone(seeds_out):
     tables = {name: seeds_out / f"{name}.parquet" for name in ("documents", "measures", "citations")}
     alone = link_tables(tables)["links"]
-    forked = link_tables(tables, sign_mapper=forked_mapper(2))["links"]
-    assert alone.num_rows > 0 and forked.equals(alone)
+    in_workers = link_tables(tables, workers=2, span=1, chunk=16)["links"]  # many tasks, both kinds
+    assert alone.num_rows > 0 and in_workers.equals(alone)
+
+
+def test_a_link_work_folder_left_by_a_killed_run_is_removed_and_none_is_left(tmp_path):
+    out = tmp_path / "out"
+    stale = out / ".links.abc.tmp"
+    stale.mkdir(parents=True)
+    (stale / "grams.weights.bin").write_bytes(b"\0" * 64)
+    extract(RAW, out, quiet=True, jobs=2)
+    assert not list(out.glob(".links.*"))
+    assert pq.read_table(out / "links.parquet").num_rows > 0

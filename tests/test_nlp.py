@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import RAW, ROOT
-from pipeline.nlp import context, language_frequency, rows_of
+from pipeline.nlp import context, dictionary_frequencies, release, rows_of
 
 GROUPS = ("headings", "measures", "notes", "citations", "departments", "deadlines", "targets")
 
@@ -70,8 +70,18 @@ def test_language_frequencies_ignore_the_words_the_rules_add():
     ctx = context()
     plain = jieba.Tokenizer()
     plain.initialize()
-    language = language_frequency()
     added = list(ctx.lexicon.surface_forms())[:200]
-    assert language.total == plain.total
-    assert [language.get(w) for w in added] == [plain.FREQ.get(w, 0) for w in added]
-    assert language.get("加强") == plain.FREQ["加强"]
+    frequencies, total = dictionary_frequencies(added + ["加强"])
+    assert total == plain.total
+    assert frequencies == [plain.FREQ.get(w, 0) for w in added] + [plain.FREQ["加强"]]
+    assert any(jieba.dt.FREQ[w] == 100_000 for w in added)  # what the segmenter has instead
+
+
+def test_a_released_pipeline_loads_again_and_reads_the_same():
+    text = "到2025年，市卫生健康委负责新建123个站点，完成率达到95%。"
+    before = [t.text for t in context().nlp(text)]
+    release()
+    import jieba
+
+    assert not jieba.dt.initialized
+    assert [t.text for t in context().nlp(text)] == before

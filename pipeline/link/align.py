@@ -143,11 +143,10 @@ class Weights:
         del ids
         self.word_owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
         _, keys, _ = counted(self.word_owner, self.word_key)
-        from pipeline.nlp import language_frequency
+        from pipeline.nlp import dictionary_frequencies
 
-        language = language_frequency()
-        total = language.total
-        rarity = np.log(np.array([total / (language.get(w) + 1) for w in vocabulary], dtype=np.float64))
+        frequencies, total = dictionary_frequencies(list(vocabulary))
+        rarity = np.log(total / (np.array(frequencies, dtype=np.float64) + 1))
         self.word_weight = self._idf(np.bincount(keys, minlength=len(vocabulary))) * rarity
 
     def _idf(self, df: np.ndarray) -> np.ndarray:

@@ -91,10 +91,11 @@ def band_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return keys[signed], signed
 
 
-def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map) -> KeyCounts:
+def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map, chunk: int = CHUNK_MEASURES
+                   ) -> KeyCounts:
     """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
     ``mapper`` signs chunks of measures (in worker processes, say)."""
-    chunks = [[text for _, text in measures[i:i + CHUNK_MEASURES]] for i in range(0, len(measures), CHUNK_MEASURES)]
+    chunks = [[text for _, text in measures[i:i + chunk]] for i in range(0, len(measures), chunk)]
     signed = list(mapper(band_keys, chunks))
     if not signed:
         return KeyCounts()
@@ -122,8 +123,9 @@ def _pairs_within(bucket: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarra
 
 
 def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: list[tuple[str, str]],
-                    mapper=map) -> dict[tuple[str, str], str]:
-    """``{(doc_a, doc_b): basis}`` with doc_a < doc_b; the strongest basis wins."""
+                    mapper=map, chunk: int = CHUNK_MEASURES) -> dict[tuple[str, str], str]:
+    """``{(doc_a, doc_b): basis}`` with doc_a < doc_b; the strongest basis wins. ``mapper`` signs
+    the measures ``chunk`` at a time."""
     cited_docs = {t[4:] for keys in targets for t in keys if t.startswith("doc:")}
     docs = sorted({d for d, _ in measures} | {c["doc_id"] for c in citations} | cited_docs)
     index = {d: i for i, d in enumerate(docs)}
@@ -145,7 +147,7 @@ def candidate_pairs(citations: list[dict], targets: list[list[str]], measures: l
         if len(group) <= MAX_SIBLINGS:
             for a, b in combinations(sorted(group), 2):
                 add(a, b, 1)
-    shared = shared_buckets([(index[d], text) for d, text in measures], n, mapper)
+    shared = shared_buckets([(index[d], text) for d, text in measures], n, mapper, chunk)
     kept = _strongest_partners(found, shared, n)
     return {(docs[code // n], docs[code % n]): BASIS_ORDER[basis] for code, basis in kept}
 

@@ -5,19 +5,21 @@ into place, so the tables stay one consistent set. ``process`` stays per documen
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.link.align import Weights, align, seeds, shared_passage
-from pipeline.link.candidates import candidate_pairs
+from pipeline.link.align import Weights
+from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
-from pipeline.write import to_table
+from pipeline.link.pairs import LinkColumns, pair_links, write_work
+from pipeline.write import SCRATCH_PREFIX, column_types, to_table
 
 RULE = "link.ngram_tfidf"
 Mapper = Callable[[Callable, Iterable], Iterable]
@@ -58,95 +60,100 @@ def _oriented(a: str, b: str, basis: str, cited: set[tuple[str, str]], issued: d
     return a, b
 
 
-def link_pair(job: tuple) -> list[dict]:
-    """The links rows of one document pair: ``((a, b, basis), measures_a, measures_b, vectors_a, vectors_b)``."""
-    (a, b, basis), measures_a, measures_b, vectors_a, vectors_b = job
-    rows = []
-    made: dict[str, list[str]] = {}  # the seeds of this pair's measures, made once each (kept no longer:
-                                     # held for every measure of a run they would be its memory)
-    def seeds_of(m: dict) -> list[str]:
-        if m["measure_id"] not in made:
-            made[m["measure_id"]] = seeds(m["text"])
-        return made[m["measure_id"]]
+class WorkerMap:
+    """``map`` over ``workers`` forked processes, started on the first call with two jobs or more
+    and kept for the stage. Jobs and results are small: the document pairs' arrays are read
+    from files the workers map (``pairs.PairWork``), so the pages they read are shared, never
+    copied into each. One worker, or a system without fork: the built-in ``map``."""
 
-    for link in align(vectors_a, vectors_b):
-        ma, mb = measures_a[link.a], measures_b[link.b]
-        if ma["text"] == mb["text"]:
-            passage = shared_passage(ma["text"], mb["text"])
-        else:
-            passage = shared_passage(ma["text"], mb["text"], seeds_of(ma), seeds_of(mb))
-        rows.append({
-            "doc_id": a, "measure_id": ma["measure_id"], "other_doc_id": b, "other_measure_id": mb["measure_id"],
-            "relation": link.relation, "score": round(link.score, 4), "basis": basis,
-            "start": ma["start"] + passage.start, "end": ma["start"] + passage.end,
-            "other_start": mb["start"] + passage.other_start, "other_end": mb["start"] + passage.other_end,
-            "rule": RULE,
-        })
-    return rows
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = None
 
+    def __call__(self, fn: Callable, jobs: Iterable) -> Iterable:
+        jobs = list(jobs)
+        if self.workers < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return map(fn, jobs)
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+        return self.pool.imap(fn, jobs)
 
-_SHARED: tuple[Callable, list] = (None, [])  # what forked workers map over: inherited, never sent
+    def __enter__(self) -> "WorkerMap":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
 
 
-def _shared_at(index: int):
-    fn, jobs = _SHARED
-    return fn(jobs[index])
+SPAN = 64  # document pairs per task
 
 
-def forked_mapper(workers: int) -> Mapper:
-    """A ``map`` over ``workers`` forked processes that inherit the jobs from this one (copy on
-    write): only job numbers go out and results come back. One worker, or a system without
-    fork: the built-in ``map``."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return map
-
-    def mapper(fn: Callable, jobs: Iterable) -> Iterator:
-        global _SHARED
-        _SHARED = (fn, list(jobs))
-        try:
-            gc.freeze()  # the children only read the jobs: keep the collector from copying their pages
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                yield from pool.imap(_shared_at, range(len(_SHARED[1])), chunksize=16)
-        finally:
-            _SHARED = (None, [])
-            gc.unfreeze()
-
-    return mapper
-
-
-def link_tables(tables: dict[str, Path], mapper: Mapper = map, sign_mapper: Mapper | None = None
-                ) -> dict[str, pa.Table]:
+def link_tables(tables: dict[str, Path], workers: int = 1, mapper: Mapper | None = None, span: int = SPAN,
+                chunk: int = CHUNK_MEASURES) -> dict[str, pa.Table]:
     """The ``links`` table and the ``citations`` table with ``cited_doc_id`` filled, from the
-    run's table files. ``mapper`` maps the per-pair work and the signing of measures for LSH
-    (``map``; Ray tasks on Ray); ``sign_mapper``, when given, the signing alone (forked workers:
-    they only read the texts, so sharing them costs no memory, unlike the pairs' vectors)."""
+    run's table files. The signing of measures for LSH (``chunk`` measures a task) and the
+    document pairs (``span`` pairs a task) run on ``workers`` processes (``WorkerMap``), or
+    through ``mapper`` when given (Ray tasks)."""
+    with WorkerMap(workers) as pool:
+        return _link_tables(tables, mapper or pool, span, chunk)
+
+
+def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int) -> dict[str, pa.Table]:
     corpus = Corpus(tables)
     citations = corpus.citations
     resolved = resolve(corpus.documents, citations)
     cited = {(c["doc_id"], r) for c, r in zip(citations, resolved) if r}
     targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
     measure_texts = [(doc_id, m["text"]) for doc_id, ms in sorted(corpus.measures.items()) for m in ms]
-    pairs = candidate_pairs(citations, targets, measure_texts, sign_mapper or mapper)
+    pairs = candidate_pairs(citations, targets, measure_texts, mapper, chunk)
+    jobs = [(*_oriented(a, b, basis, cited, corpus.issued), basis) for (a, b), basis in pairs.items()
+            if corpus.measures.get(a) and corpus.measures.get(b)]
+    paired = sorted({doc for a, b, _ in jobs for doc in (a, b)})
+    index = {doc: i for i, doc in enumerate(paired)}
+    first, lo = {}, 0  # each document's first row in measure_texts
+    for doc, measures in sorted(corpus.measures.items()):
+        first[doc], lo = lo, lo + len(measures)
     weights = Weights([text for _, text in measure_texts])
-    paired = {doc for pair in pairs for doc in pair if corpus.measures.get(doc)}
-    vectors, lo = {}, 0
-    for doc, measures in sorted(corpus.measures.items()):  # the order of measure_texts
-        if doc in paired:
-            vectors[doc] = weights.document(lo, lo + len(measures))
-        lo += len(measures)
-    del weights  # what the pairs need of it is in the vectors
-    jobs = []
-    for (a, b), basis in pairs.items():
-        if a in vectors and b in vectors:
-            a, b = _oriented(a, b, basis, cited, corpus.issued)
-            jobs.append(((a, b, basis), corpus.measures[a], corpus.measures[b], vectors[a], vectors[b]))
-    chunks, pending = [], []  # rows go to Arrow ten thousand at a time: a run's links as dicts
-    for rows in mapper(link_pair, jobs):  # would be the stage's largest memory
-        pending += rows
-        if len(pending) >= 10_000:
-            chunks.append(to_table("links", pending))
-            pending = []
-    chunks.append(to_table("links", pending))
+    del measure_texts
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
+        documents = ((weights.document(first[doc], first[doc] + len(corpus.measures[doc])),
+                      [m["text"] for m in corpus.measures[doc]]) for doc in paired)
+        pair_index = np.array([(index[a], index[b]) for a, b, _ in jobs], dtype=np.int64).reshape(-1, 2)
+        dtypes = tuple(write_work(Path(folder), documents, pair_index).items())
+        del weights  # what the pairs need of it is in the folder
+        measures = [m for doc in paired for m in corpus.measures[doc]]  # the work's measure rows
+        spans = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
+        rows = LinkRows(jobs, measures) if jobs else None
+        chunks = [rows.table(found) for found in mapper(pair_links, spans)]
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
-    return {"links": pa.concat_tables(chunks), "citations": to_table("citations", citations)}
+    return {"links": pa.concat_tables([to_table("links", []), *chunks]), "citations": to_table("citations", citations)}
+
+
+class LinkRows:
+    """Makes ``links`` rows from workers' ``LinkColumns``: the pairs' documents and basis, and the
+    work's measures' ids and offsets, as arrays the columns are taken from."""
+
+    def __init__(self, jobs: list[tuple[str, str, str]], measures: list[dict]) -> None:
+        self.doc, self.other_doc, self.basis = (pa.array(column, pa.string()) for column in zip(*jobs))
+        self.measure_id = pa.array([m["measure_id"] for m in measures], pa.string())
+        self.start = np.array([m["start"] for m in measures], dtype=np.int64)
+
+    def table(self, found: LinkColumns) -> pa.Table:
+        pair, ma, mb = (pa.array(x) for x in (found.pair, found.measure, found.other_measure))
+        start_a, start_b = self.start[found.measure], self.start[found.other_measure]
+        columns = {
+            "doc_id": self.doc.take(pair), "measure_id": self.measure_id.take(ma),
+            "other_doc_id": self.other_doc.take(pair), "other_measure_id": self.measure_id.take(mb),
+            "relation": pa.array(np.where(found.same, "same", "partial"), pa.string()),
+            "score": pa.array([round(s, 4) for s in found.score.tolist()], pa.float32()),
+            "basis": self.basis.take(pair),
+            "start": start_a + found.passage[:, 0], "end": start_a + found.passage[:, 1],
+            "other_start": start_b + found.passage[:, 2], "other_end": start_b + found.passage[:, 3],
+            "rule": pa.array([RULE] * len(found.pair), pa.string()),
+        }
+        types = column_types("links")
+        return pa.Table.from_arrays([pa.array(columns[f.name], f.type) if isinstance(columns[f.name], np.ndarray)
+                                     else columns[f.name] for f in types], schema=types)

@@ -1,0 +1,178 @@
+"""The document pairs' measure links, computed over flat arrays that worker processes map from files.
+
+The parent writes what the pairs need (each paired document's measure vectors, the measures'
+texts, the pairs) into a folder, one array per file, appending document after document so no
+array is ever held twice. Any process then maps the folder (``PairWork.open``, read only):
+workers started fresh share the pages instead of copying them, and a worker's result for a
+span of pairs is a few arrays (``LinkColumns``), not rows of dicts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.link.align import DocumentVectors, SparseRows, align, seeds, shared_passage
+
+KINDS = ("grams", "words", "openings")
+_PARTS = ("starts", "weights", "distinct", "feature_of")
+
+
+class ArrayFolder:
+    """Arrays written to a folder piece by piece (``append``), then mapped read-only (``read``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.dtypes: dict[str, np.dtype] = {}
+        self.files: dict[str, object] = {}
+
+    def append(self, name: str, values: np.ndarray) -> None:
+        if name not in self.files:
+            self.dtypes[name] = values.dtype
+            self.files[name] = (self.folder / f"{name}.bin").open("wb")
+        self.files[name].write(np.ascontiguousarray(values, dtype=self.dtypes[name]).tobytes())
+
+    def close(self) -> dict[str, str]:
+        """Close the files; returns each array's dtype, which ``read`` needs."""
+        for f in self.files.values():
+            f.close()
+        return {name: dtype.str for name, dtype in self.dtypes.items()}
+
+    @staticmethod
+    def read(folder: Path, dtypes: dict[str, str]) -> dict[str, np.ndarray]:
+        arrays = {}
+        for name, dtype in dtypes.items():
+            path = folder / f"{name}.bin"
+            empty = path.stat().st_size == 0  # an empty file cannot be mapped
+            arrays[name] = np.empty(0, dtype=dtype) if empty else np.memmap(path, dtype=dtype, mode="r")
+        return arrays
+
+
+def write_work(folder: Path, documents: Iterable[tuple[DocumentVectors, list[str]]],
+               pairs: np.ndarray) -> dict[str, str]:
+    """Write each paired document's vectors and measure texts (in the order of the documents'
+    indices in ``pairs``, an (n, 2) array), and the pairs; returns the arrays' dtypes."""
+    out = ArrayFolder(folder)
+    sizes = dict.fromkeys(["measures", "text", *(f"{k}.entries" for k in KINDS), *(f"{k}.distinct" for k in KINDS)], 0)
+    for vectors, texts in documents:
+        out.append("document.measures", np.array([sizes["measures"]], dtype=np.int64))
+        sizes["measures"] += len(texts)
+        encoded = [t.encode("utf-8") for t in texts]
+        out.append("text.starts", sizes["text"] + np.cumsum([0] + [len(e) for e in encoded[:-1]], dtype=np.int64))
+        out.append("text", np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        sizes["text"] += sum(len(e) for e in encoded)
+        for kind in KINDS:
+            rows: SparseRows = getattr(vectors, kind)
+            out.append(f"{kind}.document.distinct", np.array([sizes[f"{kind}.distinct"]], dtype=np.int64))
+            out.append(f"{kind}.starts", sizes[f"{kind}.entries"] + rows.starts[:-1].astype(np.int64))
+            out.append(f"{kind}.weights", rows.weights)
+            out.append(f"{kind}.feature_of", rows.feature_of)
+            out.append(f"{kind}.distinct", rows.distinct)
+            sizes[f"{kind}.entries"] += rows.weights.size
+            sizes[f"{kind}.distinct"] += rows.distinct.size
+    out.append("document.measures", np.array([sizes["measures"]], dtype=np.int64))
+    out.append("text.starts", np.array([sizes["text"]], dtype=np.int64))
+    for kind in KINDS:
+        out.append(f"{kind}.document.distinct", np.array([sizes[f"{kind}.distinct"]], dtype=np.int64))
+        out.append(f"{kind}.starts", np.array([sizes[f"{kind}.entries"]], dtype=np.int64))
+    out.append("pairs", pairs.astype(np.int64).ravel())
+    return out.close()
+
+
+@dataclass
+class LinkColumns:
+    """The links of a span of pairs, one entry per link: its pair, the two measures (rows of the
+    work's measures), the score, whether the provision is the same, the passage in each text."""
+
+    pair: np.ndarray
+    measure: np.ndarray
+    other_measure: np.ndarray
+    score: np.ndarray
+    same: np.ndarray
+    passage: np.ndarray  # (n, 4): start, end, other start, other end (characters)
+
+
+class PairWork:
+    """The arrays of ``write_work``, mapped: any document's vectors and measure texts by index."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.a = arrays
+        self.pairs = arrays["pairs"].reshape(-1, 2)
+
+    @classmethod
+    def open(cls, folder: str, dtypes: tuple[tuple[str, str], ...]) -> "PairWork":
+        return cls(ArrayFolder.read(Path(folder), dict(dtypes)))
+
+    def measures(self, doc: int) -> range:
+        starts = self.a["document.measures"]
+        return range(int(starts[doc]), int(starts[doc + 1]))
+
+    def text(self, measure: int) -> str:
+        starts = self.a["text.starts"]
+        return bytes(self.a["text"][starts[measure]:starts[measure + 1]]).decode("utf-8")
+
+    def vectors(self, doc: int) -> DocumentVectors:
+        rows = self.measures(doc)
+        return DocumentVectors(*(self._rows(kind, doc, rows) for kind in KINDS))
+
+    def _rows(self, kind: str, doc: int, rows: range) -> SparseRows:
+        a = self.a
+        starts = np.asarray(a[f"{kind}.starts"][rows.start:rows.stop + 1])
+        d0, d1 = a[f"{kind}.document.distinct"][doc:doc + 2]
+        e0, e1 = starts[0], starts[-1]
+        return SparseRows((starts - e0).astype(np.int32), np.asarray(a[f"{kind}.weights"][e0:e1]),
+                          np.asarray(a[f"{kind}.distinct"][d0:d1]), np.asarray(a[f"{kind}.feature_of"][e0:e1]))
+
+    def links(self, start: int, stop: int) -> LinkColumns:
+        """The links of pairs ``start`` to ``stop``."""
+        found: list[tuple] = []
+        for p in range(start, stop):
+            a, b = (int(x) for x in self.pairs[p])
+            found += self._pair_links(p, self.measures(a), self.measures(b), self.vectors(a), self.vectors(b))
+        if not found:
+            return LinkColumns(*(np.empty(0, dtype=np.int64) for _ in range(3)), np.empty(0),
+                               np.empty(0, dtype=bool), np.empty((0, 4), dtype=np.int64))
+        pair, measure, other, score, same, *passage = zip(*found)
+        return LinkColumns(np.array(pair), np.array(measure), np.array(other), np.array(score), np.array(same),
+                           np.array(passage, dtype=np.int64).T.reshape(-1, 4))
+
+    def _pair_links(self, p: int, rows_a: range, rows_b: range, vectors_a: DocumentVectors,
+                    vectors_b: DocumentVectors) -> list[tuple]:
+        texts: dict[int, str] = {}
+        made: dict[int, list[str]] = {}  # this pair's seeds, made once each (kept no longer: held for
+                                         # every measure of a run they would be its memory)
+        def text(m: int) -> str:
+            if m not in texts:
+                texts[m] = self.text(m)
+            return texts[m]
+
+        def seeds_of(m: int) -> list[str]:
+            if m not in made:
+                made[m] = seeds(text(m))
+            return made[m]
+
+        found = []
+        for link in align(vectors_a, vectors_b):
+            ma, mb = rows_a[link.a], rows_b[link.b]
+            if text(ma) == text(mb):
+                passage = shared_passage(text(ma), text(mb))
+            else:
+                passage = shared_passage(text(ma), text(mb), seeds_of(ma), seeds_of(mb))
+            found.append((p, ma, mb, link.score, link.relation == "same", passage.start, passage.end,
+                          passage.other_start, passage.other_end))
+        return found
+
+
+@lru_cache(maxsize=2)
+def _opened(folder: str, dtypes: tuple[tuple[str, str], ...]) -> PairWork:
+    return PairWork.open(folder, dtypes)
+
+
+def pair_links(job: tuple[str, tuple[tuple[str, str], ...], int, int]) -> LinkColumns:
+    """The links of a span of pairs of the work in a folder: ``(folder, dtypes, start, stop)``.
+    A module-level function of small arguments, so any worker process can be sent it."""
+    folder, dtypes, start, stop = job
+    return _opened(folder, dtypes).links(start, stop)
