@@ -33,18 +33,24 @@ _OPENING = regex.compile(r"^[^。；;：:]{2,40}[。；;：:]")
 SEED, MAX_GAP = 4, 8  # shared-passage anchors: strings of 4 characters, at most 8 apart
 
 
-def words(text: str) -> list[str]:
-    from pipeline.nlp import plain_words  # loaded only when a run has documents to link
-
-    return [w for w in plain_words().cut(text, False) if _HAS_HAN.search(w)]
-
-
 def _grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(text index, n-gram key, count) of the distinct Han 2- and 3-grams of each text (a
     3-gram's key is above every 2-gram's: Han code points start at U+2E80)."""
     codes, owner = han_codes(texts)
     (two, two_owner), (three, three_owner) = gram_keys(codes, owner, 2), gram_keys(codes, owner, 3)
     return counted(np.concatenate([two_owner, three_owner]), np.concatenate([two, three]))
+
+
+def _word_ids(texts: list[str]) -> tuple[list[np.ndarray], dict[str, int]]:
+    """Each text's jieba words that have Han characters, as ids in a vocabulary of every token
+    seen (ids in order of first sight, so the Han words keep theirs in the same order)."""
+    from pipeline.nlp import plain_words  # loaded only when a run has documents to link
+
+    cut, vocabulary = plain_words().cut, {}
+    tokens = [np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in cut(text, False)), dtype=np.int64)
+              for text in texts]
+    has_han = np.fromiter((bool(_HAS_HAN.search(w)) for w in vocabulary), dtype=bool, count=len(vocabulary))
+    return [t[has_han[t]] for t in tokens], vocabulary
 
 
 def _spans(texts: list[str], characters: int) -> list[tuple[int, int]]:
@@ -135,9 +141,7 @@ class Weights:
             distinct, df = np.unique(keys, return_counts=True)
             self.gram_df.add(distinct, df)
         self.gram_df.reduce()
-        vocabulary: dict[str, int] = {}
-        ids = [np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in words(text)), dtype=np.int64)
-               for text in texts]
+        ids, vocabulary = _word_ids(texts)
         self.word_start = np.cumsum([0] + [i.size for i in ids])
         self.word_key = np.concatenate([np.empty(0, dtype=np.int64), *ids])
         del ids
