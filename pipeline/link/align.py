@@ -47,7 +47,7 @@ def _word_ids(texts: list[str]) -> tuple[list[np.ndarray], dict[str, int]]:
     from pipeline.nlp import plain_words  # loaded only when a run has documents to link
 
     cut, vocabulary = plain_words().cut, {}
-    tokens = [np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in cut(text, False)), dtype=np.int64)
+    tokens = [np.fromiter((vocabulary.setdefault(w, len(vocabulary)) for w in cut(text, False)), dtype=np.int32)
               for text in texts]
     has_han = np.fromiter((bool(_HAS_HAN.search(w)) for w in vocabulary), dtype=bool, count=len(vocabulary))
     return [t[has_han[t]] for t in tokens], vocabulary
@@ -143,15 +143,20 @@ class Weights:
         self.gram_df.reduce()
         ids, vocabulary = _word_ids(texts)
         self.word_start = np.cumsum([0] + [i.size for i in ids])
-        self.word_key = np.concatenate([np.empty(0, dtype=np.int64), *ids])
+        self.word_key = np.concatenate([np.empty(0, dtype=np.int32), *ids])
         del ids
-        self.word_owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
-        _, keys, _ = counted(self.word_owner, self.word_key)
-        from pipeline.nlp import dictionary_frequencies
+        v = max(len(vocabulary), 1)  # each (text, word) once: the words' document frequencies
+        df = np.bincount(np.unique(self._word_owners(0, self.n) * v + self.word_key) % v, minlength=len(vocabulary))
+        from pipeline.nlp import dictionary_frequencies, plain_words
 
+        plain_words.cache_clear()  # the segmenter is done with: its memory goes to the vectors
         frequencies, total = dictionary_frequencies(list(vocabulary))
         rarity = np.log(total / (np.array(frequencies, dtype=np.float64) + 1))
-        self.word_weight = self._idf(np.bincount(keys, minlength=len(vocabulary))) * rarity
+        self.word_weight = self._idf(df) * rarity
+
+    def _word_owners(self, lo: int, hi: int) -> np.ndarray:
+        """For each word of the texts ``lo`` to ``hi``, its text, counted from ``lo``."""
+        return np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(self.word_start[lo:hi + 1]))
 
     def _idf(self, df: np.ndarray) -> np.ndarray:
         return np.log((self.n + 1) / (df + 1)) + 1
@@ -172,7 +177,7 @@ class Weights:
     def _word_rows(self, lo: int, hi: int) -> SparseRows:
         """Log term frequency × idf × language rarity of the words of the measures ``lo`` to ``hi``."""
         a, b = self.word_start[lo], self.word_start[hi]
-        rows, keys, counts = counted(self.word_owner[a:b] - lo, self.word_key[a:b])
+        rows, keys, counts = counted(self._word_owners(lo, hi), self.word_key[a:b].astype(np.int64))
         return _unit_rows(rows, keys, _tf(counts) * self.word_weight[keys], hi - lo)
 
 

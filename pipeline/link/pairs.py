@@ -8,6 +8,10 @@ span of pairs is a few arrays (``LinkColumns``), not rows of dicts.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import mmap
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,13 +46,17 @@ class ArrayFolder:
         return {name: dtype.str for name, dtype in self.dtypes.items()}
 
     @staticmethod
-    def read(folder: Path, dtypes: dict[str, str]) -> dict[str, np.ndarray]:
-        arrays = {}
+    def read(folder: Path, dtypes: dict[str, str]) -> tuple[dict[str, np.ndarray], list[mmap.mmap]]:
+        """The arrays, mapped read-only, and their maps."""
+        arrays, maps = {}, []
         for name, dtype in dtypes.items():
-            path = folder / f"{name}.bin"
-            empty = path.stat().st_size == 0  # an empty file cannot be mapped
-            arrays[name] = np.empty(0, dtype=dtype) if empty else np.memmap(path, dtype=dtype, mode="r")
-        return arrays
+            with (folder / f"{name}.bin").open("rb") as f:
+                if os.fstat(f.fileno()).st_size == 0:  # an empty file cannot be mapped
+                    arrays[name] = np.empty(0, dtype=dtype)
+                    continue
+                maps.append(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+            arrays[name] = np.frombuffer(maps[-1], dtype=dtype)
+        return arrays, maps
 
 
 def write_work(folder: Path, documents: Iterable[tuple[DocumentVectors, list[str]]],
@@ -98,13 +106,20 @@ class LinkColumns:
 class PairWork:
     """The arrays of ``write_work``, mapped: any document's vectors and measure texts by index."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
-        self.a = arrays
+    def __init__(self, arrays: dict[str, np.ndarray], maps: list[mmap.mmap]) -> None:
+        self.a, self.maps = arrays, maps
         self.pairs = arrays["pairs"].reshape(-1, 2)
 
     @classmethod
     def open(cls, folder: str, dtypes: tuple[tuple[str, str], ...]) -> "PairWork":
-        return cls(ArrayFolder.read(Path(folder), dict(dtypes)))
+        return cls(*ArrayFolder.read(Path(folder), dict(dtypes)))
+
+    def let_go(self) -> None:
+        """Unmap the pages read so far from this process (they stay in the page cache, and are
+        mapped again when read again): a worker's memory holds one span's pages, not the run's."""
+        if hasattr(mmap, "MADV_DONTNEED"):
+            for m in self.maps:
+                m.madvise(mmap.MADV_DONTNEED)
 
     def measures(self, doc: int) -> range:
         starts = self.a["document.measures"]
@@ -166,6 +181,25 @@ class PairWork:
         return found
 
 
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): the numpy arrays
+    a phase makes and frees would otherwise stay resident until the process ends. Elsewhere,
+    nothing."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _glibc()
+
+
 @lru_cache(maxsize=2)
 def _opened(folder: str, dtypes: tuple[tuple[str, str], ...]) -> PairWork:
     return PairWork.open(folder, dtypes)
@@ -175,4 +209,9 @@ def pair_links(job: tuple[str, tuple[tuple[str, str], ...], int, int]) -> LinkCo
     """The links of a span of pairs of the work in a folder: ``(folder, dtypes, start, stop)``.
     A module-level function of small arguments, so any worker process can be sent it."""
     folder, dtypes, start, stop = job
-    return _opened(folder, dtypes).links(start, stop)
+    work = _opened(folder, dtypes)
+    try:
+        return work.links(start, stop)
+    finally:
+        work.let_go()
+        release_free_memory()

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pipeline.link.align import Weights
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
-from pipeline.link.pairs import LinkColumns, pair_links, write_work
+from pipeline.link.pairs import LinkColumns, pair_links, release_free_memory, write_work
 from pipeline.write import SCRATCH_PREFIX, column_types, to_table
 
 RULE = "link.ngram_tfidf"
@@ -108,6 +108,7 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     targets = [targets_of(c, r) for c, r in zip(citations, resolved)]
     measure_texts = [(doc_id, m["text"]) for doc_id, ms in sorted(corpus.measures.items()) for m in ms]
     pairs = candidate_pairs(citations, targets, measure_texts, mapper, chunk)
+    release_free_memory()
     jobs = [(*_oriented(a, b, basis, cited, corpus.issued), basis) for (a, b), basis in pairs.items()
             if corpus.measures.get(a) and corpus.measures.get(b)]
     paired = sorted({doc for a, b, _ in jobs for doc in (a, b)})
@@ -117,12 +118,14 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         first[doc], lo = lo, lo + len(measures)
     weights = Weights([text for _, text in measure_texts])
     del measure_texts
+    release_free_memory()
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
         documents = ((weights.document(first[doc], first[doc] + len(corpus.measures[doc])),
                       [m["text"] for m in corpus.measures[doc]]) for doc in paired)
         pair_index = np.array([(index[a], index[b]) for a, b, _ in jobs], dtype=np.int64).reshape(-1, 2)
         dtypes = tuple(write_work(Path(folder), documents, pair_index).items())
         del weights  # what the pairs need of it is in the folder
+        release_free_memory()
         measures = [m for doc in paired for m in corpus.measures[doc]]  # the work's measure rows
         spans = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
         rows = LinkRows(jobs, measures) if jobs else None
