@@ -142,3 +142,10 @@ def test_a_link_work_folder_left_by_a_killed_run_is_removed_and_none_is_left(tmp
     extract(RAW, out, quiet=True, jobs=2)
     assert not list(out.glob(".links.*"))
     assert pq.read_table(out / "links.parquet").num_rows > 0
+
+
+def test_of_two_shared_passages_as_long_the_first_is_taken_and_found_on_the_other_side():
+    one, two, gap = "甲乙丙丁戊己", "庚辛壬癸子丑", "以及其他不同的文字内容在此"
+    passage = shared_passage(one + gap + two, two + "另有其他完全不同的内容" + one)
+    assert (passage.start, passage.end) == (0, 6)
+    assert (passage.other_start, passage.other_end) == (len(two) + 11, len(two) + 11 + 6)

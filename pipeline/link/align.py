@@ -208,14 +208,12 @@ def seeds(text: str) -> list[str]:
 
 def _longest_chain(positions: list[int]) -> tuple[int, int]:
     """The span of the longest run of anchor positions no more than ``MAX_GAP`` apart."""
-    best, start, previous = (0, 0), 0, None
-    for p in positions:
-        if previous is None or p - previous > MAX_GAP:
-            start = p
-        previous = p
-        if p + SEED - start > best[1] - best[0]:
-            best = (start, p + SEED)
-    return best
+    if not positions:
+        return 0, 0
+    breaks = [k for k, (p, q) in enumerate(zip(positions, positions[1:]), 1) if q - p > MAX_GAP]
+    runs = zip([0, *breaks], [*breaks, len(positions)])  # the first of the longest runs wins
+    first, last = max(runs, key=lambda run: positions[run[1] - 1] - positions[run[0]])
+    return positions[first], positions[last - 1] + SEED
 
 
 def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: list[str] | None = None) -> Passage:
