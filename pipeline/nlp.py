@@ -95,27 +95,6 @@ def _load_jieba_dictionary() -> None:
         pass  # no writable cache folder: jieba's own cache still works
 
 
-def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
-    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total,
-    read from its file as jieba reads it: the language's frequencies, the same whatever words
-    the rules add to the segmenters and whether or not the dictionary is loaded."""
-    wanted = dict.fromkeys(words, 0)
-    total = 0
-    with jieba.dt.get_dict_file() as f:
-        for line in f:
-            word, freq = line.strip().decode("utf-8").split(" ")[:2]
-            total += int(freq)
-            if word in wanted:
-                wanted[word] = int(freq)
-    return [wanted[w] for w in words], total
-
-
-@lru_cache(maxsize=1)
-def plain_words() -> "rjieba.Jieba":
-    """A segmenter with jieba's dictionary alone (rjieba: the same segmentation, 16 times faster)."""
-    return rjieba.Jieba()
-
-
 def release() -> None:
     """Free what processing documents loaded (spaCy and the rules, the segmenter, jieba's
     dictionary) in a process that will process no more: a run's link stage then has that

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from conftest import RAW, ROOT
-from pipeline.nlp import context, dictionary_frequencies, release, rows_of
+from pipeline.link.align import dictionary_frequencies
+from pipeline.nlp import context, release, rows_of
 
 GROUPS = ("headings", "measures", "notes", "citations", "departments", "deadlines", "targets")
 

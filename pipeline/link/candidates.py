@@ -20,7 +20,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pipeline.link.keys import KeyCounts, gram_keys, han_codes
+from pipeline.link.keys import KeyCounts, distinct, gram_keys, han_codes
 
 SHINGLE = 3
 BANDS, ROWS = 42, 3
@@ -34,7 +34,7 @@ BASIS_ORDER = ("cites", "sibling", "similar")
 def shingles(text: str) -> np.ndarray:
     """The distinct character 3-grams of the Han characters of a text, as integer keys."""
     keys, _ = gram_keys(*han_codes([text]), SHINGLE)
-    return np.unique(keys).astype(np.uint64)
+    return distinct(keys).astype(np.uint64)
 
 
 def _hash31(keys: np.ndarray) -> np.ndarray:
@@ -111,7 +111,7 @@ def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map, chu
 def _pairs_within(bucket: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
     """The codes ``a * n_docs + b`` (a < b) of every two documents that share a bucket holding
     2 to ``MAX_BUCKET`` documents; ``bucket`` and ``doc`` give each measure's."""
-    member = np.unique(bucket * n_docs + doc)  # each document once per bucket, in bucket order
+    member = distinct(bucket * n_docs + doc)  # each document once per bucket, in bucket order
     bucket, doc = member // n_docs, member % n_docs
     size = np.bincount(bucket)[bucket]
     keep = (size > 1) & (size <= MAX_BUCKET)

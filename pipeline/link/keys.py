@@ -33,6 +33,13 @@ def gram_keys(codes: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray,
     return keys[inside].astype(np.int64), owner[:end][inside]
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique`` by sorting (numpy 2's ``np.unique`` without
+    counts or indices hashes instead, 20 to 80 times slower on these integer keys)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if ordered.size else ordered
+
+
 def counted(owner: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (owner, key) pairs of some entries, sorted, and how often each occurs:
     (owners, keys, counts)."""

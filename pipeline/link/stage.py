@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.link.align import Weights
+from pipeline.link.align import Weights, plain_words
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
 from pipeline.link.pairs import LinkColumns, pair_links, release_free_memory, write_work
@@ -101,6 +101,7 @@ def link_tables(tables: dict[str, Path], workers: int = 1, mapper: Mapper | None
 
 
 def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int) -> dict[str, pa.Table]:
+    plain_words()  # before any worker forks: they share it
     corpus = Corpus(tables)
     citations = corpus.citations
     resolved = resolve(corpus.documents, citations)
@@ -116,8 +117,9 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     first, lo = {}, 0  # each document's first row in measure_texts
     for doc, measures in sorted(corpus.measures.items()):
         first[doc], lo = lo, lo + len(measures)
-    weights = Weights([text for _, text in measure_texts])
+    weights = Weights([text for _, text in measure_texts], mapper)
     del measure_texts
+    plain_words.cache_clear()  # the words are read: its memory goes to the vectors
     release_free_memory()
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
         documents = ((weights.document(first[doc], first[doc] + len(corpus.measures[doc])),
