@@ -149,3 +149,22 @@ def test_of_two_shared_passages_as_long_the_first_is_taken_and_found_on_the_othe
     passage = shared_passage(one + gap + two, two + "另有其他完全不同的内容" + one)
     assert (passage.start, passage.end) == (0, 6)
     assert (passage.other_start, passage.other_end) == (len(two) + 11, len(two) + 11 + 6)
+
+
+def test_key_counts_count_as_one_sort_of_every_key_would():
+    from pipeline.link.keys import KeyCounts
+
+    rng = np.random.default_rng(3)
+    counts, seen = KeyCounts(), []
+    counts.CHUNK = 1000  # merge often
+    for _ in range(50):
+        keys = rng.integers(0, 5000, rng.integers(1, 700))
+        seen.append(keys)
+        if rng.random() < 0.5:
+            counts.add(keys)
+        else:
+            counts.add(*np.unique(keys, return_counts=True))
+    expected, times = np.unique(np.concatenate(seen), return_counts=True)
+    counts.reduce()
+    assert counts.codes.tolist() == expected.tolist() and counts.counts.tolist() == times.tolist()
+    assert counts.count_of(np.array([expected[0], 5001])).tolist() == [times[0], 0]

@@ -70,11 +70,17 @@ class KeyCounts:
             self.reduce()
 
     def reduce(self) -> "KeyCounts":
+        """Count the pending keys in: they are sorted among themselves, then merged into the
+        counted ones by search (the counted ones are never sorted again)."""
         if self.pending:
-            codes = np.concatenate([self.codes, *(c for c, _ in self.pending)])
-            weights = np.concatenate([self.counts, *(n for _, n in self.pending)])
-            self.codes, inverse = np.unique(codes, return_inverse=True)
-            self.counts = np.bincount(inverse.ravel(), weights=weights).astype(np.int64)
+            new, inverse = np.unique(np.concatenate([c for c, _ in self.pending]), return_inverse=True)
+            counts = np.bincount(inverse.ravel(), weights=np.concatenate([n for _, n in self.pending])).astype(np.int64)
+            at = np.searchsorted(self.codes, new)
+            seen = at < self.codes.size
+            seen[seen] = self.codes[at[seen]] == new[seen]
+            self.counts[at[seen]] += counts[seen]
+            self.codes = np.insert(self.codes, at[~seen], new[~seen])
+            self.counts = np.insert(self.counts, at[~seen], counts[~seen])
             self.pending, self.size = [], 0
         return self
 
