@@ -3,8 +3,8 @@
 The parent writes what the pairs need (each paired document's measure vectors, the measures'
 texts, the pairs) into a folder, one array per file, appending document after document so no
 array is ever held twice. Any process then maps the folder (``PairWork.open``, read only):
-workers started fresh share the pages instead of copying them, and a worker's result for a
-span of pairs is a few arrays (``LinkColumns``), not rows of dicts.
+the workers share its pages instead of each holding a copy, let them go after each span of
+pairs, and return a span's links as a few arrays (``LinkColumns``), not rows of dicts.
 """
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from pipeline.link.align import DocumentVectors, SparseRows, align, seeds, shared_passage
 
 KINDS = ("grams", "words", "openings")
-_PARTS = ("starts", "weights", "distinct", "feature_of")
 
 
 class ArrayFolder:
@@ -31,7 +31,7 @@ class ArrayFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.dtypes: dict[str, np.dtype] = {}
-        self.files: dict[str, object] = {}
+        self.files: dict[str, BinaryIO] = {}
 
     def append(self, name: str, values: np.ndarray) -> None:
         if name not in self.files:
@@ -203,6 +203,11 @@ _LIBC = _glibc()
 @lru_cache(maxsize=2)
 def _opened(folder: str, dtypes: tuple[tuple[str, str], ...]) -> PairWork:
     return PairWork.open(folder, dtypes)
+
+
+def forget_work() -> None:
+    """Unmap the work folders this process opened (the stage is over, their files deleted)."""
+    _opened.cache_clear()
 
 
 def pair_links(job: tuple[str, tuple[tuple[str, str], ...], int, int]) -> LinkColumns:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from pipeline.link.align import Weights, plain_words
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
-from pipeline.link.pairs import LinkColumns, pair_links, release_free_memory, write_work
+from pipeline.link.pairs import LinkColumns, forget_work, pair_links, release_free_memory, write_work
 from pipeline.write import SCRATCH_PREFIX, column_types, to_table
 
 RULE = "link.ngram_tfidf"
@@ -132,6 +132,7 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         spans = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
         rows = LinkRows(jobs, measures) if jobs else None
         chunks = [rows.table(found) for found in mapper(pair_links, spans)]
+        forget_work()  # when the pairs ran in this process
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
     return {"links": pa.concat_tables([to_table("links", []), *chunks]), "citations": to_table("citations", citations)}
