@@ -185,19 +185,18 @@ def release_free_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): the numpy arrays
     a phase makes and frees would otherwise stay resident until the process ends. Elsewhere,
     nothing."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
+@lru_cache(maxsize=1)
 def _glibc():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return libc if hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
-
-
-_LIBC = _glibc()
 
 
 @lru_cache(maxsize=2)
