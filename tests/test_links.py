@@ -1,6 +1,8 @@
 """The corpus stage: citations resolved inside the run and measure links (issue #16)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -168,3 +170,16 @@ def test_key_counts_count_as_one_sort_of_every_key_would():
     counts.reduce()
     assert counts.codes.tolist() == expected.tolist() and counts.counts.tolist() == times.tolist()
     assert counts.count_of(np.array([expected[0], 5001])).tolist() == [times[0], 0]
+
+
+def _die(job: int) -> int:
+    os._exit(3)  # as the out-of-memory killer would end it
+
+
+def test_a_link_worker_that_dies_fails_the_stage_instead_of_leaving_it_waiting():
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipeline.link.stage import WorkerMap
+
+    with pytest.raises(BrokenProcessPool), WorkerMap(2) as pool:
+        list(pool(_die, [1, 2, 3]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -64,27 +65,28 @@ class WorkerMap:
     """``map`` over ``workers`` forked processes, started on the first call with two jobs or more
     and kept for the stage. Jobs and results are small: the document pairs' arrays are read
     from files the workers map (``pairs.PairWork``), so the pages they read are shared, never
-    copied into each. One worker, or a system without fork: the built-in ``map``."""
+    copied into each. A worker that dies (the out-of-memory killer, say) fails the stage with
+    ``BrokenProcessPool`` instead of leaving it waiting. One worker, or a system without fork:
+    the built-in ``map``."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
 
     def __call__(self, fn: Callable, jobs: Iterable) -> Iterable:
         jobs = list(jobs)
         if self.workers < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return map(fn, jobs)
         if self.pool is None:
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-        return self.pool.imap(fn, jobs)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        return self.pool.map(fn, jobs)
 
     def __enter__(self) -> "WorkerMap":
         return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(cancel_futures=True)
 
 
 SPAN = 64  # document pairs per task
