@@ -183,3 +183,25 @@ def test_a_link_worker_that_dies_fails_the_stage_instead_of_leaving_it_waiting()
 
     with pytest.raises(BrokenProcessPool), WorkerMap(2) as pool:
         list(pool(_die, [1, 2, 3]))
+
+
+@pytest.mark.parametrize("a, b, whole", [
+    ("到2025年全市建成示范村卫生室三百个以上", "到2027年全市建成示范村卫生室三百个以上", True),  # a number changed
+    ("推进乡村医疗卫生一体化管理", "推进乡村医疗卫生机构一体化管理", True),  # a word put in
+    ("推进乡村医疗卫生一体化管理", "推进乡村医疗卫生一体化管理", True),  # equal
+    ("到2025年全市建成示范村卫生室三百个以上", "到2027年全市建成示范村卫生室五百个以上", False),  # two stretches
+    ("推进乡村医疗卫生一体化管理", "推进乡村医疗卫生服务机构标准化建设的一体化管理", False),  # a long one
+    ("年全市建成示范村卫生室", "月全市建成示范村卫生室", False),  # the change at the very start
+])
+def test_texts_that_differ_in_one_short_stretch_share_the_whole_of_both(a, b, whole):
+    from pipeline.link.align import whole_passage
+
+    found = whole_passage(a, b)  # the shortcut: None where only the anchors can tell
+    assert (found is not None) == whole
+    if whole:  # what the anchors find: every seed of the common start and end, no gap over 8
+        assert (found.start, found.end, found.other_start, found.other_end) == (0, len(a), 0, len(b))
+
+
+def test_a_long_insertion_breaks_the_passage_on_the_side_that_has_it():
+    passage = shared_passage("推进乡村医疗卫生一体化管理", "推进乡村医疗卫生服务机构标准化建设的一体化管理")
+    assert (passage.start, passage.end, passage.other_start, passage.other_end) == (0, 13, 0, 8)

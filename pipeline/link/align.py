@@ -250,15 +250,44 @@ def _longest_chain(positions: list[int]) -> tuple[int, int]:
     return positions[first], positions[last - 1] + SEED
 
 
+def _common_prefix(a: str, b: str, most: int) -> int:
+    """How many first characters (at most ``most``) two texts share: by halving, on slices."""
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def whole_passage(a: str, b: str) -> Passage | None:
+    """The passage of two texts that differ in at most one stretch (a number changed, a word
+    put in) of up to ``MAX_GAP - SEED`` characters on each side, after a common start and before
+    a common end of ``SEED`` characters or more: all of both, as the anchors would find (every
+    seed of the common start and end is an anchor, and the stretch leaves no gap over
+    ``MAX_GAP``). Other texts: None. Equal texts too short for a seed share nothing."""
+    if a == b:
+        return Passage(0, len(a), 0, len(a)) if len(a) >= SEED else Passage(0, 0, 0, 0)
+    most = min(len(a), len(b))
+    start = _common_prefix(a, b, most)
+    end = _common_prefix(a[::-1], b[::-1], most - start)
+    if start < SEED or end < SEED or max(len(a), len(b)) - start - end > MAX_GAP - SEED:
+        return None
+    return Passage(0, len(a), 0, len(b))
+
+
 def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: list[str] | None = None) -> Passage:
     """The passage two texts share most, found the way BLAST seeds a local alignment: positions
     whose ``SEED``-character string occurs in the other text are anchors; the longest run of
     anchors with gaps of at most ``MAX_GAP`` characters (rewording, other numbers) is the passage
     on one side, and the anchors of its strings on the other side give the passage there.
-    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made. Two equal texts share
-    the whole text (as the anchors would find), found without making any."""
-    if a == b:
-        return Passage(0, len(a), 0, len(a)) if len(a) >= SEED else Passage(0, 0, 0, 0)
+    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made; texts that differ in one
+    short stretch need none (``whole_passage``)."""
+    whole = whole_passage(a, b)
+    if whole is not None:
+        return whole
     seeds_a = seeds(a) if seeds_a is None else seeds_a
     seeds_b = seeds(b) if seeds_b is None else seeds_b
     in_b = set(seeds_b)

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pipeline.link.align import DocumentVectors, SparseRows, align, seeds, shared_passage
+from pipeline.link.align import DocumentVectors, SparseRows, align, seeds, shared_passage, whole_passage
 
 KINDS = ("grams", "words", "openings")
 
@@ -172,10 +172,8 @@ class PairWork:
         found = []
         for link in align(vectors_a, vectors_b):
             ma, mb = rows_a[link.a], rows_b[link.b]
-            if text(ma) == text(mb):
-                passage = shared_passage(text(ma), text(mb))
-            else:
-                passage = shared_passage(text(ma), text(mb), seeds_of(ma), seeds_of(mb))
+            passage = (whole_passage(text(ma), text(mb))  # most reposts: no seeds to make
+                       or shared_passage(text(ma), text(mb), seeds_of(ma), seeds_of(mb)))
             found.append((p, ma, mb, link.score, link.relation == "same", passage.start, passage.end,
                           passage.other_start, passage.other_end))
         return found
