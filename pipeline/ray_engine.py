@@ -74,8 +74,8 @@ def _map_chunk(function, jobs: list[tuple]) -> list:
 
 
 def ray_map(function, jobs, chunk: int = 4) -> list:
-    """``map`` as a second Ray stage: chunks of jobs (the link stage's document pairs) as Ray
-    tasks, results in order."""
+    """``map`` as a second Ray stage: chunks of jobs (the link stage's signing, word reading and
+    spans of document pairs) as Ray tasks, results in order."""
     import ray
 
     remote = ray.remote(_map_chunk)

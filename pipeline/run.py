@@ -216,6 +216,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     pipeline before the link stage.
     """
     began = time.monotonic()
+    jobs = jobs or os.cpu_count() or 1
     rules_dir = str(Path(rules_dir or RULES_DIR).resolve())
     version = run_version(cached_rules(rules_dir))  # invalid rules end the run here
     previous = {} if full else previous_rows(output_dir, version)
@@ -241,8 +242,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
         if unchanged and len(tasks) == len(previous.position) and previous.links is not None:
             writers.commit(lambda tables: {"links": previous.links})  # the same documents: the same links
         else:
-            workers = jobs or os.cpu_count() or 1
-            writers.commit(lambda tables: link_tables(tables, workers))
+            writers.commit(lambda tables: link_tables(tables, jobs))
     progress.close()
     return output.summary(began, inputs.skipped, inputs.notes)
 
@@ -443,7 +443,7 @@ def _in_order(pool: ProcessPoolExecutor, tasks: list, backstop: float, ahead: in
         yield outcome
 
 
-def _outcomes(tasks, settings, jobs: int | None, backstop: float) -> Iterator:
+def _outcomes(tasks, settings, jobs: int, backstop: float) -> Iterator:
     """Each task's outcome, in task order: in this process for one job, else in a pool. When a
     worker dies (killed by the out-of-memory killer, say) or the file first in line keeps it
     busy past ``backstop`` seconds (its own timer did not stop it: the pool's workers are
@@ -452,7 +452,6 @@ def _outcomes(tasks, settings, jobs: int | None, backstop: float) -> Iterator:
 
     context(settings[0])  # built before any fork, so the workers share its pages
     gc.freeze()  # the rules, jieba and spaCy live for the whole run: keep the collector (and forks) off them
-    jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(tasks) < 2:
         _init_worker(settings)
         yield from map(_work, tasks)

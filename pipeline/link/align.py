@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-from pipeline.link.keys import KeyCounts, counted, distinct, gram_keys, han_codes
+from pipeline.link.keys import KeyCounts, counted, distinct, find, gram_keys, han_codes
 
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
@@ -138,10 +138,7 @@ def _dense(side: SparseRows, column: np.ndarray, width: int) -> np.ndarray:
 def cosines(a: SparseRows, b: SparseRows) -> np.ndarray:
     """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share
     (in the order of their ids)."""
-    if not a.distinct.size or not b.distinct.size:
-        return np.zeros((a.n, b.n))
-    at = np.minimum(np.searchsorted(b.distinct, a.distinct), b.distinct.size - 1)
-    shared = b.distinct[at] == a.distinct
+    at, shared = find(b.distinct, a.distinct)
     width = int(np.count_nonzero(shared))
     if not width:
         return np.zeros((a.n, b.n))

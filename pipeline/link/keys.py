@@ -35,7 +35,7 @@ def gram_keys(codes: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray,
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted: ``np.unique`` by sorting (numpy 2's ``np.unique`` without
-    counts or indices hashes instead, 20 to 80 times slower on these integer keys)."""
+    counts or indices hashes instead, far slower on integer keys: see the README's Scale)."""
     ordered = np.sort(values)
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if ordered.size else ordered
 
@@ -45,9 +45,18 @@ def counted(owner: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     (owners, keys, counts)."""
     if not keys.size:
         return owner[:0], keys[:0], np.empty(0, dtype=np.int64)
-    distinct, local = np.unique(keys, return_inverse=True)
-    pairs, counts = np.unique(owner * distinct.size + local.ravel(), return_counts=True)
-    return pairs // distinct.size, distinct[pairs % distinct.size], counts
+    unique, local = np.unique(keys, return_inverse=True)
+    pairs, counts = np.unique(owner * unique.size + local.ravel(), return_counts=True)
+    return pairs // unique.size, unique[pairs % unique.size], counts
+
+
+def find(ordered: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``values`` is in the sorted ``ordered`` (its insertion point), and whether it
+    is there."""
+    at = np.searchsorted(ordered, values)
+    found = at < ordered.size
+    found[found] = ordered[at[found]] == values[found]
+    return at, found
 
 
 class KeyCounts:
@@ -75,9 +84,7 @@ class KeyCounts:
         if self.pending:
             new, inverse = np.unique(np.concatenate([c for c, _ in self.pending]), return_inverse=True)
             counts = np.bincount(inverse.ravel(), weights=np.concatenate([n for _, n in self.pending])).astype(np.int64)
-            at = np.searchsorted(self.codes, new)
-            seen = at < self.codes.size
-            seen[seen] = self.codes[at[seen]] == new[seen]
+            at, seen = find(self.codes, new)
             self.counts[at[seen]] += counts[seen]
             self.codes = np.insert(self.codes, at[~seen], new[~seen])
             self.counts = np.insert(self.counts, at[~seen], counts[~seen])
@@ -86,7 +93,7 @@ class KeyCounts:
 
     def count_of(self, codes: np.ndarray) -> np.ndarray:
         """How often each key of ``codes`` was seen (0 for one never seen)."""
-        if not self.codes.size:
-            return np.zeros(codes.size, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.codes, codes), self.codes.size - 1)
-        return np.where(self.codes[at] == codes, self.counts[at], 0)
+        at, seen = find(self.codes, codes)
+        counts = np.zeros(codes.size, dtype=np.int64)
+        counts[seen] = self.counts[at[seen]]
+        return counts
