@@ -20,6 +20,7 @@ from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import __version__, code_digest
@@ -39,6 +40,8 @@ SKIPPED_NAMES = ("~", ".swp", ".tmp", ".part", ".crdownload", "Thumbs.db", "desk
 NOT_DOCUMENTS = (".tsv", ".csv", ".json", ".jsonl", ".xlsx", ".xls", ".ods", ".parquet", ".png", ".jpg", ".jpeg",
                  ".gif", ".bmp", ".webp", ".svg", ".ico", ".tif", ".tiff")
 SHOWN_FAILURES = 10
+# the fields of a documents row the writing process needs of a document whose rows come as Arrow
+KEY_FIELDS = ("doc_id", "status", "source_path", "duplicate_of", "error")
 
 
 @dataclass
@@ -170,7 +173,7 @@ class PreviousRun:
                 table = self.tables[name]  # a document's rows were written together: a slice, no copy
                 part = table.slice(rows[0], len(rows)) if rows[-1] - rows[0] == len(rows) - 1 else table.take(rows)
                 found[name] = part.cast(column_types(name))
-        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of", "error")}
+        keys = {k: doc.get(k) for k in KEY_FIELDS}
         return Reused(keys, found)
 
 
@@ -304,17 +307,36 @@ class Converted:
     """A document's rows already converted to Arrow by a worker, with its key fields."""
 
     document: dict
-    encoded: dict
+    tables: dict[str, pa.Table]
+
+
+@dataclass
+class Batch:
+    """Several files' rows converted to Arrow by a worker: one record batch per table (one
+    conversion and one message for the files, not one each), and each file's row counts."""
+
+    documents: list[dict]
+    counts: list[dict[str, int]]
+    encoded: dict[str, pa.Buffer]
 
     @classmethod
-    def of(cls, rows: Rows) -> "Converted":
-        doc = rows.document
-        keys = {k: doc.get(k) for k in ("doc_id", "status", "source_path", "duplicate_of", "error")}
-        return cls(keys, encode_tables(rows.tables))
+    def of(cls, results: list[Rows]) -> "Batch":
+        names = list(dict.fromkeys(name for rows in results for name in rows.tables))
+        merged = {name: [row for rows in results for row in rows.tables.get(name, ())] for name in names}
+        return cls([{k: rows.document.get(k) for k in KEY_FIELDS} for rows in results],
+                   [{name: len(table) for name, table in rows.tables.items()} for rows in results],
+                   encode_tables(merged))
 
-    @property
-    def tables(self) -> dict:
-        return decode_tables(self.encoded)
+    def outcomes(self) -> list[Converted]:
+        """Each file's rows, in order: slices of the batch's tables (no copies)."""
+        tables = decode_tables(self.encoded)
+        at = dict.fromkeys(tables, 0)
+        found = []
+        for keys, counts in zip(self.documents, self.counts):
+            found.append(Converted(keys, {name: tables[name].slice(at[name], n) for name, n in counts.items()}))
+            for name, n in counts.items():
+                at[name] += n
+        return found
 
 
 def _size(path: Path) -> int:
@@ -364,9 +386,10 @@ def _pool_worker(settings) -> None:
     _init_worker(settings)
 
 
-def _pool_work(task: tuple[Path, str]) -> Converted:
-    """``_work`` in a pool worker: rows go back as Arrow, so the writing process only writes."""
-    return Converted.of(_work(task))
+def _pool_work(batch: list[tuple[Path, str]]) -> Batch:
+    """``_work`` on a batch of files in a pool worker: rows go back as Arrow, so the writing
+    process only writes."""
+    return Batch.of([_work(task) for task in batch])
 
 
 def _work(task: tuple[Path, str]) -> Rows:
@@ -409,9 +432,9 @@ def _alone(task: tuple[Path, str], settings, backstop: float) -> Converted | Row
     for _ in range(2):
         try:
             with _pool(settings, 1) as pool:
-                future = pool.submit(_pool_work, task)
+                future = pool.submit(_pool_work, [task])
                 try:
-                    return future.result(timeout=backstop)
+                    return future.result(timeout=backstop).outcomes()[0]
                 except FuturesTimeout:
                     _stop(pool)
                     return failed(b"", task[1], f"reading this file took longer than its time budget (its worker was "
@@ -427,27 +450,49 @@ class _Overdue(Exception):
     """The file first in line kept its worker busy past the backstop."""
 
 
-def _in_order(pool: ProcessPoolExecutor, tasks: list, backstop: float, ahead: int) -> Iterator:
-    """The tasks' outcomes in order, ``ahead`` of them submitted at a time; the first in line
-    may take ``backstop`` seconds from the moment it is first in line (``_Overdue`` otherwise)."""
-    queued = iter(tasks)
-    pending = deque(pool.submit(_pool_work, task) for task in islice(queued, ahead))
+def _in_order(pool: ProcessPoolExecutor, batches: list[list], backstop: float, ahead: int) -> Iterator[Batch]:
+    """The batches' outcomes in order, ``ahead`` of them submitted at a time; the first in line
+    may take ``backstop`` seconds a file from the moment it is first in line (``_Overdue`` otherwise)."""
+    queued = iter(batches)
+    pending = deque((pool.submit(_pool_work, batch), len(batch)) for batch in islice(queued, ahead))
     while pending:
+        future, files = pending[0]
         try:
-            outcome = pending[0].result(timeout=backstop)
+            outcome = future.result(timeout=backstop * files)
         except FuturesTimeout:
             raise _Overdue from None
         pending.popleft()
-        for task in islice(queued, 1):
-            pending.append(pool.submit(_pool_work, task))
+        for batch in islice(queued, 1):
+            pending.append((pool.submit(_pool_work, batch), len(batch)))
         yield outcome
 
 
+BATCH_FILES = 16  # files a pool task reads at most ...
+BATCH_BYTES = 256 * 1024  # ... and bytes (a larger file is a task of its own)
+BATCHES_PER_JOB = 8  # at least this many tasks a worker, so the workers finish together
+
+
+def _batches(tasks: list[tuple[Path, str]], jobs: int) -> list[list[tuple[Path, str]]]:
+    """The tasks in order, in batches of consecutive files: small files travel together."""
+    most = max(1, min(BATCH_FILES, len(tasks) // (BATCHES_PER_JOB * jobs)))
+    batches: list[list] = []
+    size = 0
+    for task in tasks:
+        bytes_ = _size(task[0])
+        if not batches or len(batches[-1]) >= most or size + bytes_ > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(task)
+        size += bytes_
+    return batches
+
+
 def _outcomes(tasks, settings, jobs: int, backstop: float) -> Iterator:
-    """Each task's outcome, in task order: in this process for one job, else in a pool. When a
-    worker dies (killed by the out-of-memory killer, say) or the file first in line keeps it
-    busy past ``backstop`` seconds (its own timer did not stop it: the pool's workers are
-    killed), that file is retried in a worker of its own and the rest go on in a new pool."""
+    """Each task's outcome, in task order: in this process for one job, else in a pool, in
+    batches of small files. When a worker dies (killed by the out-of-memory killer, say) or
+    the batch first in line keeps it busy past ``backstop`` seconds a file (a file's own timer
+    did not stop it: the pool's workers are killed), the batch's files go on one at a time in
+    a new pool, and a single file that fails so is retried in a worker of its own."""
     from pipeline.nlp import context
 
     context(settings[0])  # built before any fork, so the workers share its pages
@@ -456,20 +501,28 @@ def _outcomes(tasks, settings, jobs: int, backstop: float) -> Iterator:
         _init_worker(settings)
         yield from map(_work, tasks)
         return
-    position = 0
+    to_table("documents", [])  # pyarrow loads pandas at its first conversion: once, before the fork
+    position, alone_until = 0, 0  # tasks before ``alone_until`` go one a batch: a batch of them failed
     while position < len(tasks):
+        batches = [[task] for task in tasks[position:alone_until]] + _batches(tasks[max(position, alone_until):], jobs)
+        done = 0  # batches whose outcomes are out
         try:
             with _pool(settings, jobs) as pool:
                 try:
-                    for outcome in _in_order(pool, tasks[position:], backstop, 4 * jobs):
-                        yield outcome
-                        position += 1
+                    for batch in _in_order(pool, batches, backstop, 4 * jobs):
+                        for outcome in batch.outcomes():
+                            yield outcome
+                            position += 1
+                        done += 1
                 except _Overdue:
                     _stop(pool)
                     raise BrokenProcessPool("the watchdog stopped the pool") from None
         except BrokenProcessPool:
-            yield _alone(tasks[position], settings, backstop)
-            position += 1
+            if len(batches[done]) > 1:
+                alone_until = position + len(batches[done])
+            else:
+                yield _alone(tasks[position], settings, backstop)
+                position += 1
 
 
 class Progress:

@@ -36,8 +36,8 @@ def as_umask_allows(path: Path, directory: bool = False) -> None:
 
 ROW_GROUP_ROWS = {"documents": 256}  # documents carry their whole text; other tables are small rows
 DEFAULT_ROW_GROUP_ROWS = 20_000
-# a row group is also written after this many documents' tables: each small Arrow table costs
-# memory of its own, so buffering stays flat in the number of files
+# a row group is also written after this many documents' tables: each small Arrow table (a
+# reused document's slice, a worker's) costs memory of its own, so buffering stays flat in files
 MAX_BUFFERED_TABLES = 256
 
 
@@ -132,8 +132,9 @@ class TableWriters:
     def __init__(self, out_dir: Path, metadata: dict[str, str]) -> None:
         self.out_dir = out_dir
         self.metadata = metadata
-        self.buffers: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
-        self.buffered: dict[str, int] = {name: 0 for name in TABLES}
+        self.buffers: dict[str, list[pa.Table | list[dict]]] = {name: [] for name in TABLES}
+        self.buffered: dict[str, int] = {name: 0 for name in TABLES}  # rows, and documents' tables, since
+        self.added: dict[str, int] = {name: 0 for name in TABLES}     # the last row group
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.temps: dict[str, Path] = {}
 
@@ -155,23 +156,33 @@ class TableWriters:
         return self
 
     def add(self, tables: dict[str, list[dict]] | dict[str, pa.Table]) -> None:
-        """Rows (dicts, or Arrow tables already in the table's schema) of one or more documents."""
+        """Rows (dicts, or Arrow tables already in the table's schema) of one or more documents.
+        Dict rows are gathered and made Arrow once per row group: one conversion per document
+        and table would cost more than the writing."""
         for name, rows in tables.items():
-            table = rows if isinstance(rows, pa.Table) else to_table(name, rows)
-            if not table.num_rows:
+            n = rows.num_rows if isinstance(rows, pa.Table) else len(rows)
+            if not n:
                 continue
-            self.buffers[name].append(table)
-            self.buffered[name] += table.num_rows
+            buffer = self.buffers[name]
+            if isinstance(rows, pa.Table):
+                buffer.append(rows)
+            elif buffer and isinstance(buffer[-1], list):
+                buffer[-1].extend(rows)
+            else:
+                buffer.append(list(rows))
+            self.buffered[name] += n
+            self.added[name] += 1
             if (self.buffered[name] >= ROW_GROUP_ROWS.get(name, DEFAULT_ROW_GROUP_ROWS)
-                    or len(self.buffers[name]) >= MAX_BUFFERED_TABLES):
+                    or self.added[name] >= MAX_BUFFERED_TABLES):
                 self._flush(name)
 
     def _flush(self, name: str) -> None:
         if self.buffers[name]:
+            parts = [part if isinstance(part, pa.Table) else to_table(name, part) for part in self.buffers[name]]
             # contiguous columns encode a third faster than one chunk per document
-            self.writers[name].write_table(pa.concat_tables(self.buffers[name]).combine_chunks())
+            self.writers[name].write_table(pa.concat_tables(parts).combine_chunks())
             self.buffers[name] = []
-            self.buffered[name] = 0
+            self.buffered[name] = self.added[name] = 0
 
     def commit(self, corpus_stage: Callable[[dict[str, Path]], dict[str, pa.Table]] | None = None
                ) -> dict[str, Path]:

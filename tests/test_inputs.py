@@ -231,3 +231,22 @@ def test_an_unchanged_rerun_takes_every_row_and_link_from_the_previous_tables(tm
     assert summary.reused == 5
     for name in ("documents", "measures", "citations", "links"):
         assert pq.read_table(out / f"{name}.parquet").equals(pq.read_table(seeds_out / f"{name}.parquet")), name
+
+
+def test_small_files_read_in_batches_give_the_tables_of_one_job(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    lines = SEED.split("\n")
+    for i in range(64):  # 64 files, 2 jobs: the pool reads them four to a batch
+        text = "\n".join(lines[i % 9: i % 9 + 12]).replace("2025", str(2030 + i))
+        (inputs / f"doc{i:02d}.txt").write_text(text, encoding="utf-8")
+    (inputs / "doc05.txt").write_bytes((inputs / "doc03.txt").read_bytes())  # a copy in the same batch
+    (inputs / "doc40.txt").write_bytes((inputs / "doc03.txt").read_bytes())  # ... and in a later one
+    (inputs / "doc17.txt").write_bytes(b"")  # an empty file
+    (inputs / "doc22.txt").write_bytes(bytes(range(256)) * 8)  # a binary one: failed
+    one, two = extract(inputs, tmp_path / "one", quiet=True, jobs=1), extract(inputs, tmp_path / "two", quiet=True, jobs=2)
+    assert (one.ok, one.failed) == (two.ok, two.failed) and one.rows == two.rows and two.failed >= 1
+    for name in ("documents", "measures", "targets", "deadlines", "departments", "citations", "links"):
+        assert pq.read_table(tmp_path / "one" / f"{name}.parquet").equals(pq.read_table(tmp_path / "two" / f"{name}.parquet")), name
+    docs = pq.read_table(tmp_path / "two" / "documents.parquet").to_pandas().set_index("source_path")
+    assert list(docs.loc[["doc05.txt", "doc40.txt"], "duplicate_of"]) == ["doc03.txt", "doc03.txt"]
