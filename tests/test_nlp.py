@@ -86,3 +86,12 @@ def test_a_released_pipeline_loads_again_and_reads_the_same():
 
     assert not jieba.dt.initialized
     assert [t.text for t in context().nlp(text)] == before
+
+
+@pytest.mark.parametrize("text", ["加强 3 v\n推进 4 v\n",  # jieba's own form: split at once
+                                  "加强 3 v 多\n推进 4\n",  # other fields: line by line
+                                  "加强 3\r\n推进 4 v\n\n"])
+def test_a_dictionary_file_is_read_as_jieba_reads_it(text):
+    from pipeline.link.align import _dictionary_entries
+
+    assert _dictionary_entries(text) == (["加强", "推进"], ["3", "4"])

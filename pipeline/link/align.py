@@ -34,12 +34,13 @@ _OPENING = regex.compile(r"^[^。；;：:]{2,40}[。；;：:]")
 SEED, MAX_GAP = 4, 8  # shared-passage anchors: strings of 4 characters, at most 8 apart
 
 
-def _grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grams(texts: list[str], among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(text index, n-gram key, count) of the distinct Han 2- and 3-grams of each text (a
-    3-gram's key is above every 2-gram's: Han code points start at U+2E80)."""
+    3-gram's key is above every 2-gram's: Han code points start at U+2E80); with ``among``,
+    each key's position there instead (``counted``)."""
     codes, owner = han_codes(texts)
     (two, two_owner), (three, three_owner) = gram_keys(codes, owner, 2), gram_keys(codes, owner, 3)
-    return counted(np.concatenate([two_owner, three_owner]), np.concatenate([two, three]))
+    return counted(np.concatenate([two_owner, three_owner]), np.concatenate([two, three]), among)
 
 
 @lru_cache(maxsize=1)
@@ -54,19 +55,26 @@ def plain_words() -> "rjieba.Jieba":
 
 def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
     """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total,
-    read from its file as jieba reads it: the language's frequencies, the same whatever words
-    the rules add to the pipeline's segmenters and whether or not the dictionary is loaded."""
+    read from its file as jieba reads it (a later line of a word wins): the language's
+    frequencies, the same whatever words the rules add to the pipeline's segmenters and
+    whether or not the dictionary is loaded."""
     import jieba
 
-    wanted = dict.fromkeys(words, 0)
-    total = 0
     with jieba.dt.get_dict_file() as f:
-        for line in f:
-            word, freq = line.strip().decode("utf-8").split(" ")[:2]
-            total += int(freq)
-            if word in wanted:
-                wanted[word] = int(freq)
-    return [wanted[w] for w in words], total
+        text = f.read().decode("utf-8")
+    entries, frequencies = _dictionary_entries(text)
+    frequency = dict(zip(entries, frequencies))
+    return [int(frequency.get(w, 0)) for w in words], sum(map(int, frequencies))
+
+
+def _dictionary_entries(text: str) -> tuple[list[str], list[str]]:
+    """The words and frequencies of the lines of a jieba dictionary. Lines of three fields
+    (word, frequency, tag), as in jieba's own, are split all at once; any other file line by line."""
+    fields = text.replace("\n", " ").split(" ")
+    if text.endswith("\n") and len(fields) == 3 * text.count("\n") + 1 and "".join(fields[1::3]).isdigit():
+        return fields[0:-1:3], fields[1::3]
+    lines = [line.strip().split(" ") for line in text.splitlines() if line.strip()]
+    return [line[0] for line in lines], [line[1] for line in lines]
 
 
 def gram_frequencies(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -113,15 +121,33 @@ class SparseRows:
         return self.starts.size - 1
 
 
-def _unit_rows(rows: np.ndarray, features: np.ndarray, weights: np.ndarray, n: int) -> SparseRows:
-    """``n`` vectors from their entries (sorted by row), each scaled to length 1; ``features``
-    are integer ids below 2^31."""
+@dataclass
+class LaidRows:
+    """The ``SparseRows`` of several documents laid end to end: ``starts`` counts entries from
+    the first document's, ``distinct`` holds each document's distinct features in turn, from
+    ``document_distinct[d]``, and each entry's ``feature_of`` indexes its own document's."""
+
+    starts: np.ndarray
+    weights: np.ndarray
+    distinct: np.ndarray
+    feature_of: np.ndarray
+    document_distinct: np.ndarray
+
+
+def _laid_rows(rows: np.ndarray, features: np.ndarray, weights: np.ndarray, document_of: np.ndarray,
+               documents: int) -> LaidRows:
+    """The vectors of some documents' rows (``document_of`` each row's document, in order) from
+    their entries (sorted by row), each scaled to length 1; ``features`` are ids below 2^31."""
+    n = document_of.size
     norm = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))
     norm[norm == 0] = 1.0
-    ids, feature_of = np.unique(features, return_inverse=True)
-    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32)
-    return SparseRows(starts, (weights / norm[rows]).astype(np.float32), ids.astype(np.int32),
-                      feature_of.ravel().astype(np.int32))
+    width = int(features.max()) + 1 if features.size else 1
+    document = document_of[rows]
+    keys, inverse = np.unique(document * width + features, return_inverse=True)  # sorted in each document
+    document_distinct = np.searchsorted(keys // width, np.arange(documents + 1))
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    return LaidRows(starts.astype(np.int64), (weights / norm[rows]).astype(np.float32), (keys % width).astype(np.int32),
+                    (inverse.ravel() - document_distinct[document]).astype(np.int32), document_distinct.astype(np.int64))
 
 
 def _dense(side: SparseRows, column: np.ndarray, width: int) -> np.ndarray:
@@ -180,36 +206,37 @@ class Weights:
         self.word_key = np.concatenate([np.empty(0, dtype=np.int32), *ids])
         del ids
         v = max(len(vocabulary), 1)  # each (text, word) once: the words' document frequencies
-        df = np.bincount(distinct(self._word_owners(0, self.n) * v + self.word_key) % v, minlength=len(vocabulary))
+        owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
+        df = np.bincount(distinct(owner * v + self.word_key) % v, minlength=len(vocabulary))
         frequencies, total = dictionary_frequencies(list(vocabulary))
         rarity = np.log(total / (np.array(frequencies, dtype=np.float64) + 1))
         self.word_weight = self._idf(df) * rarity
 
-    def _word_owners(self, lo: int, hi: int) -> np.ndarray:
-        """For each word of the texts ``lo`` to ``hi``, its text, counted from ``lo``."""
-        return np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(self.word_start[lo:hi + 1]))
-
     def _idf(self, df: np.ndarray) -> np.ndarray:
         return np.log((self.n + 1) / (df + 1)) + 1
 
-    def document(self, lo: int, hi: int) -> "DocumentVectors":
-        """The vectors of the measures ``lo`` to ``hi`` (one document's): n-grams, words, and
-        n-grams of their openings."""
-        texts = self.texts[lo:hi]
-        return DocumentVectors(self._gram_rows(texts), self._word_rows(lo, hi),
-                               self._gram_rows([opening(t) for t in texts]))
+    def documents(self, bounds: list[tuple[int, int]]) -> dict[str, LaidRows]:
+        """The vectors of some documents' measures (each document's ``(lo, hi)``), laid end to end:
+        n-grams, words, and n-grams of their openings, by kind."""
+        measures = np.concatenate([np.arange(lo, hi, dtype=np.int64) for lo, hi in bounds] or [np.empty(0, np.int64)])
+        document_of = np.repeat(np.arange(len(bounds), dtype=np.int64), [hi - lo for lo, hi in bounds])
+        texts = [self.texts[m] for m in measures.tolist()]
+        return {"grams": self._gram_rows(texts, document_of, len(bounds)),
+                "words": self._word_rows(measures, document_of, len(bounds)),
+                "openings": self._gram_rows([opening(t) for t in texts], document_of, len(bounds))}
 
-    def _gram_rows(self, texts: list[str]) -> SparseRows:
+    def _gram_rows(self, texts: list[str], document_of: np.ndarray, documents: int) -> LaidRows:
         """Log term frequency × idf of each text's n-grams (texts of the run, or their openings)."""
-        rows, keys, counts = _grams(texts)
-        ids = np.searchsorted(self.gram_df.codes, keys)  # every n-gram of the run was counted
-        return _unit_rows(rows, ids, _tf(counts) * self._idf(self.gram_df.counts[ids]), len(texts))
+        rows, ids, counts = _grams(texts, self.gram_df.codes)  # every n-gram of the run was counted
+        return _laid_rows(rows, ids, _tf(counts) * self._idf(self.gram_df.counts[ids]), document_of, documents)
 
-    def _word_rows(self, lo: int, hi: int) -> SparseRows:
-        """Log term frequency × idf × language rarity of the words of the measures ``lo`` to ``hi``."""
-        a, b = self.word_start[lo], self.word_start[hi]
-        rows, keys, counts = counted(self._word_owners(lo, hi), self.word_key[a:b].astype(np.int64))
-        return _unit_rows(rows, keys, _tf(counts) * self.word_weight[keys], hi - lo)
+    def _word_rows(self, measures: np.ndarray, document_of: np.ndarray, documents: int) -> LaidRows:
+        """Log term frequency × idf × language rarity of the words of some measures."""
+        first, length = self.word_start[measures], np.diff(self.word_start)[measures]
+        owner = np.repeat(np.arange(measures.size, dtype=np.int64), length)
+        entry = np.repeat(first - np.cumsum(length) + length, length) + np.arange(owner.size)
+        rows, keys, counts = counted(owner, self.word_key[entry].astype(np.int64))
+        return _laid_rows(rows, keys, _tf(counts) * self.word_weight[keys], document_of, documents)
 
 
 def _tf(counts: np.ndarray) -> np.ndarray:

@@ -40,14 +40,18 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if ordered.size else ordered
 
 
-def counted(owner: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def counted(owner: np.ndarray, keys: np.ndarray, among: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (owner, key) pairs of some entries, sorted, and how often each occurs:
-    (owners, keys, counts)."""
+    (owners, keys, counts). With ``among`` (sorted, holding every key), each key is given as
+    its position there, found for the distinct keys in order (a search that walks ``among``
+    once instead of jumping about it for every entry)."""
     if not keys.size:
         return owner[:0], keys[:0], np.empty(0, dtype=np.int64)
     unique, local = np.unique(keys, return_inverse=True)
     pairs, counts = np.unique(owner * unique.size + local.ravel(), return_counts=True)
-    return pairs // unique.size, unique[pairs % unique.size], counts
+    named = unique if among is None else np.searchsorted(among, unique)
+    return pairs // unique.size, named[pairs % unique.size], counts
 
 
 def find(ordered: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

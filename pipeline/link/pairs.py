@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pipeline.link.align import DocumentVectors, SparseRows, align, seeds, shared_passage, whole_passage
+from pipeline.link.align import DocumentVectors, LaidRows, SparseRows, align, seeds, shared_passage, whole_passage
 
 KINDS = ("grams", "words", "openings")
 
@@ -59,23 +59,25 @@ class ArrayFolder:
         return arrays, maps
 
 
-def write_work(folder: Path, documents: Iterable[tuple[DocumentVectors, list[str]]],
+def write_work(folder: Path, groups: Iterable[tuple[dict[str, LaidRows], list[str], list[int]]],
                pairs: np.ndarray) -> dict[str, str]:
-    """Write each paired document's vectors and measure texts (in the order of the documents'
-    indices in ``pairs``, an (n, 2) array), and the pairs; returns the arrays' dtypes."""
+    """Write the paired documents' vectors and measure texts, group after group of documents
+    (``Weights.documents``, the group's measure texts, its documents' measure counts) in the
+    order of the documents' indices in ``pairs`` (an (n, 2) array), and the pairs; returns the
+    arrays' dtypes."""
     out = ArrayFolder(folder)
     sizes = dict.fromkeys(["measures", "text", *(f"{k}.entries" for k in KINDS), *(f"{k}.distinct" for k in KINDS)], 0)
-    for vectors, texts in documents:
-        out.append("document.measures", np.array([sizes["measures"]], dtype=np.int64))
+    for vectors, texts, counts in groups:
+        out.append("document.measures", sizes["measures"] + np.cumsum([0] + counts[:-1], dtype=np.int64))
         sizes["measures"] += len(texts)
         encoded = [t.encode("utf-8") for t in texts]
         out.append("text.starts", sizes["text"] + np.cumsum([0] + [len(e) for e in encoded[:-1]], dtype=np.int64))
         out.append("text", np.frombuffer(b"".join(encoded), dtype=np.uint8))
         sizes["text"] += sum(len(e) for e in encoded)
         for kind in KINDS:
-            rows: SparseRows = getattr(vectors, kind)
-            out.append(f"{kind}.document.distinct", np.array([sizes[f"{kind}.distinct"]], dtype=np.int64))
-            out.append(f"{kind}.starts", sizes[f"{kind}.entries"] + rows.starts[:-1].astype(np.int64))
+            rows = vectors[kind]
+            out.append(f"{kind}.document.distinct", sizes[f"{kind}.distinct"] + rows.document_distinct[:-1])
+            out.append(f"{kind}.starts", sizes[f"{kind}.entries"] + rows.starts[:-1])
             out.append(f"{kind}.weights", rows.weights)
             out.append(f"{kind}.feature_of", rows.feature_of)
             out.append(f"{kind}.distinct", rows.distinct)

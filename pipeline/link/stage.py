@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.link.align import Weights, plain_words
+from pipeline.link.align import LaidRows, Weights, plain_words
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
 from pipeline.link.pairs import LinkColumns, forget_work, pair_links, release_free_memory, write_work
@@ -81,6 +81,13 @@ class WorkerMap:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
         return self.pool.map(fn, jobs)
 
+    def renew(self) -> None:
+        """The next map's workers fork from this process as it is then: they see what it has made
+        since, and hold none of what it has freed."""
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
     def __enter__(self) -> "WorkerMap":
         return self
 
@@ -100,6 +107,14 @@ def link_tables(tables: dict[str, Path], workers: int = 1, mapper: Mapper | None
     through ``mapper`` when given (Ray tasks)."""
     with WorkerMap(workers) as pool:
         return _link_tables(tables, mapper or pool, span, chunk)
+
+
+_SHARED: dict = {}  # what workers forked by the stage read of it: the run's Weights, while vectors are made
+
+
+def _document_vectors(bounds: list[tuple[int, int]]) -> dict[str, LaidRows]:
+    """The vectors of a group of documents' measures (their ``(lo, hi)``), from the shared Weights."""
+    return _SHARED["weights"].documents(bounds)
 
 
 def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int) -> dict[str, pa.Table]:
@@ -123,13 +138,27 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     del measure_texts
     plain_words.cache_clear()  # the words are read: its memory goes to the vectors
     release_free_memory()
+    groups = list(_groups(paired, corpus.measures, weights.CHUNK))
+    bounds = [[(first[doc], first[doc] + len(corpus.measures[doc])) for doc in group] for group in groups]
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
-        documents = ((weights.document(first[doc], first[doc] + len(corpus.measures[doc])),
-                      [m["text"] for m in corpus.measures[doc]]) for doc in paired)
-        pair_index = np.array([(index[a], index[b]) for a, b, _ in jobs], dtype=np.int64).reshape(-1, 2)
-        dtypes = tuple(write_work(Path(folder), documents, pair_index).items())
-        del weights  # what the pairs need of it is in the folder
+        _SHARED["weights"] = weights
+        try:
+            # local workers fork anew to make the vectors (they see the weights), and again for the
+            # pairs (they do not hold them); Ray tasks would need the weights sent: made here
+            local = mapper if isinstance(mapper, WorkerMap) else None
+            if local:
+                local.renew()
+            vectors = (local or map)(_document_vectors, bounds)
+            work = ((v, [m["text"] for doc in group for m in corpus.measures[doc]],
+                     [len(corpus.measures[doc]) for doc in group]) for v, group in zip(vectors, groups))
+            pair_index = np.array([(index[a], index[b]) for a, b, _ in jobs], dtype=np.int64).reshape(-1, 2)
+            dtypes = tuple(write_work(Path(folder), work, pair_index).items())
+        finally:
+            _SHARED.clear()
+        del weights, vectors  # what the pairs need of them is in the folder
         release_free_memory()
+        if local:
+            local.renew()
         measures = [m for doc in paired for m in corpus.measures[doc]]  # the work's measure rows
         spans = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
         rows = LinkRows(jobs, measures) if jobs else None
@@ -138,6 +167,19 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
     return {"links": pa.concat_tables([to_table("links", []), *chunks]), "citations": to_table("citations", citations)}
+
+
+def _groups(documents: list[str], measures: dict[str, list[dict]], characters: int) -> Iterator[list[str]]:
+    """The documents in order, in groups of about ``characters`` characters of measures."""
+    group, size = [], 0
+    for doc in documents:
+        group.append(doc)
+        size += sum(len(m["text"]) for m in measures[doc])
+        if size >= characters:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 class LinkRows:
