@@ -53,18 +53,24 @@ def plain_words() -> "rjieba.Jieba":
     return rjieba.Jieba()
 
 
-def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
-    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total,
-    read from its file as jieba reads it (a later line of a word wins): the language's
-    frequencies, the same whatever words the rules add to the pipeline's segmenters and
-    whether or not the dictionary is loaded."""
+def dictionary_frequencies(words: list[str], dictionary: tuple[dict[str, str], int] | None = None
+                           ) -> tuple[list[int], int]:
+    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total
+    (from ``language_dictionary``, read when not given)."""
+    frequency, total = dictionary or language_dictionary()
+    return [int(frequency.get(w, 0)) for w in words], total
+
+
+def language_dictionary() -> tuple[dict[str, str], int]:
+    """jieba's dictionary: each word's frequency and their total, read from its file as jieba
+    reads it (a later line of a word wins): the language's frequencies, the same whatever words
+    the rules add to the pipeline's segmenters and whether or not the dictionary is loaded."""
     import jieba
 
     with jieba.dt.get_dict_file() as f:
         text = f.read().decode("utf-8")
     entries, frequencies = _dictionary_entries(text)
-    frequency = dict(zip(entries, frequencies))
-    return [int(frequency.get(w, 0)) for w in words], sum(map(int, frequencies))
+    return dict(zip(entries, frequencies)), sum(map(int, frequencies))
 
 
 def _dictionary_entries(text: str) -> tuple[list[str], list[str]]:
@@ -193,13 +199,15 @@ class Weights:
         """``mapper`` reads chunks of the texts (in worker processes, say)."""
         self.texts, self.n = texts, len(texts)
         chunks = [texts[lo:hi] for lo, hi in _spans(texts, self.CHUNK)]
+        grams, words_of = mapper(gram_frequencies, chunks), mapper(han_words, chunks)  # workers begin both
+        dictionary = language_dictionary()  # read meanwhile
         self.gram_df = KeyCounts()
-        for keys, df in mapper(gram_frequencies, chunks):
+        for keys, df in grams:
             self.gram_df.add(keys, df)
         self.gram_df.reduce()
         vocabulary: dict[str, int] = {}  # the chunks' words in order of first sight, as one pass sees them
         ids = []
-        for words, chunk_ids in mapper(han_words, chunks):
+        for words, chunk_ids in words_of:
             global_id = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.int32)
             ids += [global_id[i] for i in chunk_ids]
         self.word_start = np.cumsum([0] + [i.size for i in ids])
@@ -208,7 +216,7 @@ class Weights:
         v = max(len(vocabulary), 1)  # each (text, word) once: the words' document frequencies
         owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
         df = np.bincount(distinct(owner * v + self.word_key) % v, minlength=len(vocabulary))
-        frequencies, total = dictionary_frequencies(list(vocabulary))
+        frequencies, total = dictionary_frequencies(list(vocabulary), dictionary)
         rarity = np.log(total / (np.array(frequencies, dtype=np.float64) + 1))
         self.word_weight = self._idf(df) * rarity
 

@@ -94,18 +94,34 @@ def band_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map, chunk: int = CHUNK_MEASURES
                    ) -> KeyCounts:
     """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
-    ``mapper`` signs chunks of measures (in worker processes, say)."""
+    ``mapper`` signs chunks of measures and counts groups of bands (in worker processes, say)."""
     chunks = [[text for _, text in measures[i:i + chunk]] for i in range(0, len(measures), chunk)]
     signed = list(mapper(band_keys, chunks))
     if not signed:
         return KeyCounts()
     band_keys_all = np.concatenate([keys for keys, _ in signed])
     doc_of = np.array([doc for doc, _ in measures], dtype=np.int64)[np.concatenate([mask for _, mask in signed])]
+    jobs = [(np.ascontiguousarray(band_keys_all[:, lo:lo + BANDS_A_TASK]), doc_of, n_docs)
+            for lo in range(0, BANDS, BANDS_A_TASK)]
     shared = KeyCounts()
-    for band in range(BANDS):
-        _, bucket = np.unique(band_keys_all[:, band], return_inverse=True)
-        shared.add(_pairs_within(bucket.ravel(), doc_of, n_docs))
+    for codes, counts in mapper(band_pairs, jobs):
+        shared.add(codes, counts)
     return shared.reduce()
+
+
+BANDS_A_TASK = 7  # bands whose shared buckets one task counts
+
+
+def band_pairs(job: tuple[np.ndarray, np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
+    """How many buckets of some bands each document pair shares: ``(band keys, one column a band;
+    each row's document; the number of documents)`` → (pair codes, counts)."""
+    keys, doc_of, n_docs = job
+    shared = KeyCounts()
+    for band in range(keys.shape[1]):
+        _, bucket = np.unique(keys[:, band], return_inverse=True)
+        shared.add(_pairs_within(bucket.ravel(), doc_of, n_docs))
+    shared.reduce()
+    return shared.codes, shared.counts
 
 
 def _pairs_within(bucket: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
