@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import astuple
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -205,3 +206,46 @@ def test_texts_that_differ_in_one_short_stretch_share_the_whole_of_both(a, b, wh
 def test_a_long_insertion_breaks_the_passage_on_the_side_that_has_it():
     passage = shared_passage("推进乡村医疗卫生一体化管理", "推进乡村医疗卫生服务机构标准化建设的一体化管理")
     assert (passage.start, passage.end, passage.other_start, passage.other_end) == (0, 13, 0, 8)
+
+
+def _edited(rng, text: str, alphabet: str) -> str:
+    """``text`` with a few characters changed, put in or taken out, and sometimes rotated."""
+    chars = list(text)
+    for _ in range(rng.randint(0, 8)):
+        i, op = rng.randint(0, max(len(chars) - 1, 0)), rng.random()
+        if op < 0.4 and chars:
+            chars[i] = rng.choice(alphabet)
+        elif op < 0.7:
+            chars.insert(i, rng.choice(alphabet))
+        elif chars:
+            del chars[i]
+    edited = "".join(chars)
+    if rng.random() < 0.3:
+        cut = rng.randint(0, len(edited))
+        edited = edited[cut:] + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) + edited[:cut]
+    return edited
+
+
+def test_passages_found_all_at_once_are_those_found_one_pair_at_a_time():
+    import random
+
+    from pipeline.link.align import shared_passages
+
+    rng = random.Random(6)
+    alphabet = "推进乡村医疗卫生一体化管理服务机构标准化建设的加强基层。，、1234𠀀𠀁"
+    pairs = [("", ""), ("推进", "推进"), ("推进乡村医疗", "加强基层服务")]
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet[:rng.randint(3, len(alphabet))]) for _ in range(rng.randint(0, 60)))
+        pairs.append((text, _edited(rng, text, alphabet)))
+    found = shared_passages(pairs)
+    assert found.tolist() == [list(astuple(shared_passage(a, b))) for a, b in pairs]
+    assert found[2].tolist() == [0, 0, 0, 0] and found[3:].any()
+
+
+def test_pairs_with_too_many_characters_for_integer_seeds_are_found_one_at_a_time():
+    from pipeline.link.align import shared_passages
+
+    many = "".join(chr(c) for c in [*range(0x4E00, 0x9FFF), *range(0x20000, 0x27000)])  # 49,663 characters
+    pairs = [(many[:3000] + "推进乡村医疗卫生一体化", "加强" + many[1000:2000] + "一体化"), (many, many[::-1])]
+    assert len(set(many)) ** 4 * len(pairs) >= 2 ** 63  # a seed and its pair would not fit 63 bits
+    assert shared_passages(pairs).tolist() == [list(astuple(shared_passage(a, b))) for a, b in pairs]

@@ -17,7 +17,7 @@ alignment of their characters (``shared_passage``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -310,18 +310,17 @@ def whole_passage(a: str, b: str) -> Passage | None:
     return Passage(0, len(a), 0, len(b))
 
 
-def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: list[str] | None = None) -> Passage:
+def shared_passage(a: str, b: str) -> Passage:
     """The passage two texts share most, found the way BLAST seeds a local alignment: positions
     whose ``SEED``-character string occurs in the other text are anchors; the longest run of
     anchors with gaps of at most ``MAX_GAP`` characters (rewording, other numbers) is the passage
     on one side, and the anchors of its strings on the other side give the passage there.
-    ``seeds_a``/``seeds_b`` are the texts' ``seeds`` when already made; texts that differ in one
-    short stretch need none (``whole_passage``)."""
+    Texts that differ in one short stretch need no seeds (``whole_passage``). Many pairs at once:
+    ``shared_passages``."""
     whole = whole_passage(a, b)
     if whole is not None:
         return whole
-    seeds_a = seeds(a) if seeds_a is None else seeds_a
-    seeds_b = seeds(b) if seeds_b is None else seeds_b
+    seeds_a, seeds_b = seeds(a), seeds(b)
     in_b = set(seeds_b)
     anchors = [i for i, seed in enumerate(seeds_a) if seed in in_b]
     start, end = _longest_chain(anchors)
@@ -330,6 +329,77 @@ def shared_passage(a: str, b: str, seeds_a: list[str] | None = None, seeds_b: li
     inside = {seeds_a[i] for i in anchors if start <= i < end}
     other_start, other_end = _longest_chain([j for j, seed in enumerate(seeds_b) if seed in inside])
     return Passage(start, end, other_start, other_end)
+
+
+def shared_passages(pairs: list[tuple[str, str]]) -> np.ndarray:
+    """``shared_passage`` of each pair of texts, as rows (start, end, other start, other end): the
+    pairs that differ in one short stretch one by one (``whole_passage``), the others all at
+    once, their seeds as integers in numpy (``_seeded_passages``)."""
+    found = np.zeros((len(pairs), 4), dtype=np.int64)
+    seeded = []
+    for k, (a, b) in enumerate(pairs):
+        whole = whole_passage(a, b)
+        if whole is None:
+            seeded.append(k)
+        else:
+            found[k] = (whole.start, whole.end, whole.other_start, whole.other_end)
+    if seeded:
+        found[seeded] = _seeded_passages([pairs[k] for k in seeded])
+    return found
+
+
+def _seeded_passages(pairs: list[tuple[str, str]]) -> np.ndarray:
+    """``shared_passage``'s anchors and chains for many pairs in a few numpy passes. A seed is
+    the ranks of its characters among the pairs' distinct characters, side by side: exact. Too
+    many distinct characters for a seed and its pair to fit 63 bits: one pair at a time."""
+    texts = [text for pair in pairs for text in pair]  # a, b of each pair in turn
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    alphabet = distinct(codes)
+    size = max(alphabet.size, 1)
+    if len(pairs) * size ** SEED >= 2 ** 63:
+        return np.array([astuple(shared_passage(a, b)) for a, b in pairs], dtype=np.int64).reshape(-1, 4)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    position = np.arange(codes.size, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    starts = np.flatnonzero(position <= lengths[text_of] - SEED)  # where a seed starts
+    rank = np.zeros(int(alphabet[-1]) + 1 if alphabet.size else 1, dtype=np.int64)
+    rank[alphabet] = np.arange(alphabet.size)  # each character's rank, looked up by code point
+    rank = rank[codes]
+    seed = np.zeros(starts.size, dtype=np.int64)
+    for k in range(SEED):
+        seed = seed * size + rank[starts + k]
+    pair, side = text_of[starts] // 2, text_of[starts] % 2
+    key = pair * size ** SEED + seed  # a seed of a pair: equal keys, equal seeds of the same pair
+    a, b = side == 0, side == 1
+    anchor = _among(key[a], key[b])
+    start, end, best = _chains(pair[a][anchor], position[starts][a][anchor], len(pairs))
+    hit = _among(key[b], key[a][anchor][best])  # the other side's seeds of the passage's strings
+    other_start, other_end, _ = _chains(pair[b][hit], position[starts][b][hit], len(pairs))
+    return np.stack([start, end, other_start, other_end], axis=1)
+
+
+def _among(values: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are among ``others``, by sorting (``np.isin`` hashes: far slower here)."""
+    return find(distinct(others), values)[1]
+
+
+def _chains(pair: np.ndarray, position: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_longest_chain`` of each of ``n`` pairs' anchor positions (sorted by pair, then position):
+    each pair's start and end (0, 0 without anchors), and which anchors are in its chain."""
+    start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    if not pair.size:
+        return start, end, np.zeros(0, dtype=bool)
+    opens = np.ones(pair.size, dtype=bool)
+    opens[1:] = (pair[1:] != pair[:-1]) | (np.diff(position) > MAX_GAP)
+    first = np.flatnonzero(opens)
+    last = np.append(first[1:], pair.size) - 1
+    owner, span = pair[first], position[last] - position[first]
+    order = np.lexsort((np.arange(first.size), -span, owner))  # each pair's longest run, the first of equals
+    best = order[np.append(True, owner[order][1:] != owner[order][:-1])]
+    start[owner[best]], end[owner[best]] = position[first[best]], position[last[best]] + SEED
+    chosen = np.zeros(first.size, dtype=bool)
+    chosen[best] = True
+    return start, end, chosen[np.cumsum(opens) - 1]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pipeline.link.align import DocumentVectors, LaidRows, SparseRows, align, seeds, shared_passage, whole_passage
+from pipeline.link.align import DocumentVectors, LaidRows, SparseRows, align, shared_passages
 
 KINDS = ("grams", "words", "openings")
 
@@ -144,41 +144,20 @@ class PairWork:
                           np.asarray(a[f"{kind}.distinct"][d0:d1]), np.asarray(a[f"{kind}.feature_of"][e0:e1]))
 
     def links(self, start: int, stop: int) -> LinkColumns:
-        """The links of pairs ``start`` to ``stop``."""
+        """The links of pairs ``start`` to ``stop``, and their passages found all at once."""
         found: list[tuple] = []
         for p in range(start, stop):
             a, b = (int(x) for x in self.pairs[p])
-            found += self._pair_links(p, self.measures(a), self.measures(b), self.vectors(a), self.vectors(b))
+            rows_a, rows_b = self.measures(a), self.measures(b)
+            found += [(p, rows_a[link.a], rows_b[link.b], link.score, link.relation == "same")
+                      for link in align(self.vectors(a), self.vectors(b))]
         if not found:
             return LinkColumns(*(np.empty(0, dtype=np.int64) for _ in range(3)), np.empty(0),
                                np.empty(0, dtype=bool), np.empty((0, 4), dtype=np.int64))
-        pair, measure, other, score, same, *passage = zip(*found)
-        return LinkColumns(np.array(pair), np.array(measure), np.array(other), np.array(score), np.array(same),
-                           np.array(passage, dtype=np.int64).T.reshape(-1, 4))
-
-    def _pair_links(self, p: int, rows_a: range, rows_b: range, vectors_a: DocumentVectors,
-                    vectors_b: DocumentVectors) -> list[tuple]:
-        texts: dict[int, str] = {}
-        made: dict[int, list[str]] = {}  # this pair's seeds, made once each (kept no longer: held for
-                                         # every measure of a run they would be its memory)
-        def text(m: int) -> str:
-            if m not in texts:
-                texts[m] = self.text(m)
-            return texts[m]
-
-        def seeds_of(m: int) -> list[str]:
-            if m not in made:
-                made[m] = seeds(text(m))
-            return made[m]
-
-        found = []
-        for link in align(vectors_a, vectors_b):
-            ma, mb = rows_a[link.a], rows_b[link.b]
-            passage = (whole_passage(text(ma), text(mb))  # most reposts: no seeds to make
-                       or shared_passage(text(ma), text(mb), seeds_of(ma), seeds_of(mb)))
-            found.append((p, ma, mb, link.score, link.relation == "same", passage.start, passage.end,
-                          passage.other_start, passage.other_end))
-        return found
+        pair, measure, other, score, same = (np.array(column) for column in zip(*found))
+        texts = {m: self.text(m) for m in {*measure.tolist(), *other.tolist()}}  # this span's, decoded once
+        passage = shared_passages([(texts[ma], texts[mb]) for ma, mb in zip(measure.tolist(), other.tolist())])
+        return LinkColumns(pair, measure, other, score, same, passage)
 
 
 def release_free_memory() -> None:
