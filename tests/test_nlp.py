@@ -90,8 +90,10 @@ def test_a_released_pipeline_loads_again_and_reads_the_same():
 
 @pytest.mark.parametrize("text", ["加强 3 v\n推进 4 v\n",  # jieba's own form: split at once
                                   "加强 3 v 多\n推进 4\n",  # other fields: line by line
-                                  "加强 3\r\n推进 4 v\n\n"])
+                                  "加强 3\r\n推进 4 v\n\n", "加强 3 v\n推进 4 v"])
 def test_a_dictionary_file_is_read_as_jieba_reads_it(text):
-    from pipeline.link.align import _dictionary_entries
+    from pipeline.link.align import _dictionary_blocks
 
-    assert _dictionary_entries(text) == (["加强", "推进"], ["3", "4"])
+    for characters in (1, 4, 1 << 18):  # a line a block, lines cut by the block size, one block
+        blocks = list(_dictionary_blocks(text, characters))
+        assert ([w for words, _ in blocks for w in words], [q for _, qs in blocks for q in qs]) == (["加强", "推进"], ["3", "4"])

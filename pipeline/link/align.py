@@ -17,6 +17,7 @@ alignment of their characters (``shared_passage``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 
@@ -53,34 +54,37 @@ def plain_words() -> "rjieba.Jieba":
     return rjieba.Jieba()
 
 
-def dictionary_frequencies(words: list[str], dictionary: tuple[dict[str, str], int] | None = None
-                           ) -> tuple[list[int], int]:
-    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total
-    (from ``language_dictionary``, read when not given)."""
-    frequency, total = dictionary or language_dictionary()
-    return [int(frequency.get(w, 0)) for w in words], total
-
-
-def language_dictionary() -> tuple[dict[str, str], int]:
-    """jieba's dictionary: each word's frequency and their total, read from its file as jieba
-    reads it (a later line of a word wins): the language's frequencies, the same whatever words
-    the rules add to the pipeline's segmenters and whether or not the dictionary is loaded."""
+def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
+    """jieba's dictionary frequency of each word (0 for one it lacks) and the dictionary's total,
+    read from its file as jieba reads it (a later line of a word wins): the language's
+    frequencies, the same whatever words the rules add to the pipeline's segmenters and
+    whether or not the dictionary is loaded. Read a block of lines at a time: only the
+    words asked for are kept."""
     import jieba
 
     with jieba.dt.get_dict_file() as f:
         text = f.read().decode("utf-8")
-    entries, frequencies = _dictionary_entries(text)
-    return dict(zip(entries, frequencies)), sum(map(int, frequencies))
+    wanted, total = dict.fromkeys(words, "0"), 0
+    for block_words, block_frequencies in _dictionary_blocks(text):
+        total += sum(map(int, block_frequencies))
+        wanted.update((w, q) for w, q in zip(block_words, block_frequencies) if w in wanted)
+    return [int(wanted[w]) for w in words], total
 
 
-def _dictionary_entries(text: str) -> tuple[list[str], list[str]]:
-    """The words and frequencies of the lines of a jieba dictionary. Lines of three fields
-    (word, frequency, tag), as in jieba's own, are split all at once; any other file line by line."""
-    fields = text.replace("\n", " ").split(" ")
-    if text.endswith("\n") and len(fields) == 3 * text.count("\n") + 1 and "".join(fields[1::3]).isdigit():
-        return fields[0:-1:3], fields[1::3]
-    lines = [line.strip().split(" ") for line in text.splitlines() if line.strip()]
-    return [line[0] for line in lines], [line[1] for line in lines]
+def _dictionary_blocks(text: str, characters: int = 1 << 18) -> Iterator[tuple[list[str], list[str]]]:
+    """The words and frequencies of a jieba dictionary's lines, a block of about ``characters``
+    at a time. A block of lines of three fields (word, frequency, tag), as in jieba's own, is
+    split all at once; any other block line by line."""
+    at = 0
+    while at < len(text):
+        stop = text.find("\n", min(at + characters, len(text) - 1)) + 1 or len(text)
+        block, at = text[at:stop], stop
+        fields = block.replace("\n", " ").split(" ")
+        if block.endswith("\n") and len(fields) == 3 * block.count("\n") + 1 and "".join(fields[1::3]).isdigit():
+            yield fields[0:-1:3], fields[1::3]
+        else:
+            lines = [line.strip().split(" ") for line in block.splitlines() if line.strip()]
+            yield [line[0] for line in lines], [line[1] for line in lines]
 
 
 def gram_frequencies(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +204,6 @@ class Weights:
         self.texts, self.n = texts, len(texts)
         chunks = [texts[lo:hi] for lo, hi in _spans(texts, self.CHUNK)]
         grams, words_of = mapper(gram_frequencies, chunks), mapper(han_words, chunks)  # workers begin both
-        dictionary = language_dictionary()  # read meanwhile
         self.gram_df = KeyCounts()
         for keys, df in grams:
             self.gram_df.add(keys, df)
@@ -216,7 +219,7 @@ class Weights:
         v = max(len(vocabulary), 1)  # each (text, word) once: the words' document frequencies
         owner = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.word_start))
         df = np.bincount(distinct(owner * v + self.word_key) % v, minlength=len(vocabulary))
-        frequencies, total = dictionary_frequencies(list(vocabulary), dictionary)
+        frequencies, total = dictionary_frequencies(list(vocabulary))
         rarity = np.log(total / (np.array(frequencies, dtype=np.float64) + 1))
         self.word_weight = self._idf(df) * rarity
 
