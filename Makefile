@@ -7,6 +7,7 @@ OUT ?= outputs
 
 BENCH_MB ?= 10
 BENCH_SMALL ?= 10000
+BENCH_REPEAT ?= 2
 
 .PHONY: extract test rules-check setup bench review clean web-score
 
@@ -38,7 +39,7 @@ review: $(VENV)/.installed
 	$(PY) -m pipeline review $(OUT)
 
 bench: $(VENV)/.installed
-	$(PY) -m pipeline bench --mb $(BENCH_MB) --small $(BENCH_SMALL)
+	$(PY) -m pipeline bench --mb $(BENCH_MB) --small $(BENCH_SMALL) --repeat $(BENCH_REPEAT)
 
 # body vs chrome on ../shared/web, side by side with trafilatura in the same run
 web-score: $(VENV)/.installed
