@@ -97,6 +97,7 @@ class WorkerMap:
 
 
 SPAN = 64  # document pairs per task
+VECTOR_CHARACTERS = 1 << 16  # characters of measures whose vectors one task makes (~9 MB of arrays at its peak)
 
 
 def link_tables(tables: dict[str, Path], workers: int = 1, mapper: Mapper | None = None, span: int = SPAN,
@@ -138,7 +139,7 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     del measure_texts
     plain_words.cache_clear()  # the words are read: its memory goes to the vectors
     release_free_memory()
-    groups = list(_groups(paired, corpus.measures, weights.CHUNK))
+    groups = list(_groups(paired, corpus.measures, VECTOR_CHARACTERS))
     bounds = [[(first[doc], first[doc] + len(corpus.measures[doc])) for doc in group] for group in groups]
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
         _SHARED["weights"] = weights
