@@ -250,3 +250,13 @@ def test_small_files_read_in_batches_give_the_tables_of_one_job(tmp_path):
         assert pq.read_table(tmp_path / "one" / f"{name}.parquet").equals(pq.read_table(tmp_path / "two" / f"{name}.parquet")), name
     docs = pq.read_table(tmp_path / "two" / "documents.parquet").to_pandas().set_index("source_path")
     assert list(docs.loc[["doc05.txt", "doc40.txt"], "duplicate_of"]) == ["doc03.txt", "doc03.txt"]
+
+
+@pytest.mark.parametrize("text", [SEED * 3, "傀下" * 1000])  # 4096 bytes end inside a character
+def test_utf8_whose_sample_ends_inside_a_character_is_read_as_utf8(text):
+    from pipeline.ingest.read import decode
+
+    data = text.encode("utf-8")
+    assert len(data) > 4096 and data[4096] & 0xC0 == 0x80  # the byte after the sample continues a character
+    # 傀下 read two bytes at a time is 若许, common characters: only the sample's validity as UTF-8 tells
+    assert (decoded := decode(data)).encoding == "utf-8" and decoded.text == text

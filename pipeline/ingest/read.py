@@ -73,9 +73,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-be"
     if len(sample) < 16:
         return None
-    try:
-        sample.decode("utf-8")
-        return None  # valid UTF-8 is never taken for UTF-16
+    try:  # valid UTF-8 is never taken for UTF-16; the sample may end inside a character
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return None
     except UnicodeDecodeError:
         pass
     for encoding in ("utf-16-le", "utf-16-be"):
