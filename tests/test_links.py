@@ -249,3 +249,31 @@ def test_pairs_with_too_many_characters_for_integer_seeds_are_found_one_at_a_tim
     pairs = [(many[:3000] + "推进乡村医疗卫生一体化", "加强" + many[1000:2000] + "一体化"), (many, many[::-1])]
     assert len(set(many)) ** 4 * len(pairs) >= 2 ** 63  # a seed and its pair would not fit 63 bits
     assert shared_passages(pairs).tolist() == [list(astuple(shared_passage(a, b))) for a, b in pairs]
+
+
+def _blas_threads(_: int) -> int:
+    from threadpoolctl import threadpool_info
+
+    return max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] or [1])
+
+
+def test_link_workers_run_one_blas_thread_even_when_numpy_was_imported_first():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = ("import numpy\n"  # before the pipeline: its OPENBLAS_NUM_THREADS=1 comes too late
+              "from pipeline.link.stage import WorkerMap, one_blas_thread\n"
+              "from test_links import _blas_threads\n"
+              "with WorkerMap(2) as pool:\n"
+              "    print(max(pool(_blas_threads, range(4))))\n"
+              "with one_blas_thread(), WorkerMap(2) as pool:\n"
+              "    print(max(pool(_blas_threads, range(4))))\n")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          cwd=ROOT / "tests", check=True)
+    unlimited, limited = (int(line) for line in done.stdout.split())
+    assert limited == 1
+    if (os.cpu_count() or 1) > 1:
+        assert unlimited > 1  # without the limit, what numpy imported first gives: a thread a core

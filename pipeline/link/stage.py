@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from threadpoolctl import threadpool_limits
 
 from pipeline.link.align import LaidRows, Weights, plain_words
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
@@ -106,8 +107,15 @@ def link_tables(tables: dict[str, Path], workers: int = 1, mapper: Mapper | None
     run's table files. The signing of measures for LSH (``chunk`` measures a task) and the
     document pairs (``span`` pairs a task) run on ``workers`` processes (``WorkerMap``), or
     through ``mapper`` when given (Ray tasks)."""
-    with WorkerMap(workers) as pool:
+    with one_blas_thread(), WorkerMap(workers) as pool:
         return _link_tables(tables, mapper or pool, span, chunk)
+
+
+def one_blas_thread() -> threadpool_limits:
+    """One BLAS thread a process while the stage runs, in the workers too (they fork inside the
+    limit): the pipeline's OPENBLAS_NUM_THREADS=1 comes too late when numpy was imported first,
+    and two workers each running a BLAS thread a core made the stage 7.6 times slower."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 _SHARED: dict = {}  # what workers forked by the stage read of it: the run's Weights, while vectors are made
