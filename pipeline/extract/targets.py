@@ -59,6 +59,13 @@ def _tagged(phrase: str) -> tuple[tuple[str, str], ...]:
     return tuple((t.word, "m" if t.word.isdigit() else t.flag) for t in jieba.posseg.cut(phrase, HMM=False))
 
 
+@lru_cache(maxsize=8)
+def _stop_patterns(stops: str) -> tuple[regex.Pattern, regex.Pattern]:
+    """Patterns of one character of ``stops``: searching back (the last) and forward (the first)."""
+    one = "[" + regex.escape(stops) + "]"
+    return regex.compile(one, regex.REVERSE), regex.compile(one)
+
+
 def _alternation(words) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -103,13 +110,11 @@ class TargetReader:
     # -- helpers ---------------------------------------------------------------
     @staticmethod
     def _bounds(text: str, start: int, end: int, stops: str, lo: int, hi: int) -> tuple[int, int]:
-        s = start
-        while s > lo and text[s - 1] not in stops:
-            s -= 1
-        e = end
-        while e < hi and text[e] not in stops:
-            e += 1
-        return s, e
+        """The stretch of ``text[lo:hi]`` around ``start``–``end`` that holds none of ``stops``: from
+        after the last stop before ``start`` to the first stop from ``end``."""
+        before, after = _stop_patterns(stops)
+        s, e = before.search(text, lo, start), after.search(text, end, hi)
+        return s.end() if s else lo, e.start() if e else hi
 
     def _excluded(self, left: str, right: str, quantity: str, unit: str) -> bool:
         for rule, left_re, right_re, quantity_re in self.excludes:
