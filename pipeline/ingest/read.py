@@ -54,9 +54,12 @@ def _common_han_share(text: str) -> float:
     return common / len(han)
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))  # tab, line breaks, form feed are text
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample.translate(None, _NOT_CONTROL))  # what is left when all else is deleted
     return controls > len(sample) * 0.01
 
 
