@@ -277,3 +277,30 @@ def test_link_workers_run_one_blas_thread_even_when_numpy_was_imported_first():
     assert limited == 1
     if (os.cpu_count() or 1) > 1:
         assert unlimited > 1  # without the limit, what numpy imported first gives: a thread a core
+
+
+REPOSTED = ["加强乡村医生队伍建设，落实乡村医生待遇。", "推进县域医共体建设，提升基层服务能力。",
+            "加强乡村医生队伍建设，落实乡村医生待遇。", "完善医保支付政策。", "123", "推进县域医共体建设，提升基层服务能力。"]
+
+
+def test_a_reposted_measure_read_once_counts_as_often_as_it_occurs():
+    from pipeline.link.align import Weights, _grams
+
+    weights = Weights(REPOSTED)
+    rows, keys, _ = _grams(REPOSTED)  # each text's distinct n-grams: how many texts have each
+    expected, times = np.unique(keys, return_counts=True)
+    assert weights.gram_df.codes.tolist() == expected.tolist() and weights.gram_df.counts.tolist() == times.tolist()
+    first, third = (weights.word_key[weights.word_start[i]:weights.word_start[i + 1]] for i in (0, 2))
+    assert first.size and first.tolist() == third.tolist()  # the repeat has the first's words
+
+
+def test_a_reposted_measure_signed_once_shares_the_buckets_of_each_copy():
+    from pipeline.link.candidates import BANDS, band_keys, band_pairs, shared_buckets
+
+    measures = list(enumerate(REPOSTED))  # each text its own document
+    keys, signed = band_keys(REPOSTED)  # every copy signed, as before
+    codes, counts = band_pairs((keys, np.flatnonzero(signed), len(REPOSTED)))
+    found = shared_buckets(measures, len(REPOSTED))
+    assert signed.tolist() == [True, True, True, True, False, True] and keys.shape == (5, BANDS)
+    assert found.codes.tolist() == codes.tolist() and found.counts.tolist() == counts.tolist()
+    assert found.count_of(np.array([0 * 6 + 2, 1 * 6 + 5])).tolist() == [BANDS, BANDS]  # copies share all

@@ -87,10 +87,13 @@ def _dictionary_blocks(text: str, characters: int = 1 << 18) -> Iterator[tuple[l
             yield [line[0] for line in lines], [line[1] for line in lines]
 
 
-def gram_frequencies(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct n-gram keys of some texts and how many of the texts have each."""
-    _, keys, _ = _grams(texts)
-    return np.unique(keys, return_counts=True)
+def gram_frequencies(job: tuple[list[str], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct n-gram keys of some texts and how many texts have each: ``(texts, how many
+    times each text occurs)``."""
+    texts, times = job
+    rows, keys, _ = _grams(texts)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse.ravel(), weights=times[rows], minlength=unique.size).astype(np.int64)
 
 
 def han_words(texts: list[str]) -> tuple[list[str], list[np.ndarray]]:
@@ -202,17 +205,23 @@ class Weights:
     def __init__(self, texts: list[str], mapper=map) -> None:
         """``mapper`` reads chunks of the texts (in worker processes, say)."""
         self.texts, self.n = texts, len(texts)
-        chunks = [texts[lo:hi] for lo, hi in _spans(texts, self.CHUNK)]
-        grams, words_of = mapper(gram_frequencies, chunks), mapper(han_words, chunks)  # workers begin both
+        first: dict[str, int] = {}  # a text repeated (a reposted measure) is read once
+        text_of = [first.setdefault(text, len(first)) for text in texts]
+        once, times = list(first), np.bincount(np.array(text_of, dtype=np.int64), minlength=len(first))
+        spans = _spans(once, self.CHUNK)
+        grams = mapper(gram_frequencies, [(once[lo:hi], times[lo:hi]) for lo, hi in spans])
+        words_of = mapper(han_words, [once[lo:hi] for lo, hi in spans])  # workers begin both
         self.gram_df = KeyCounts()
         for keys, df in grams:
             self.gram_df.add(keys, df)
         self.gram_df.reduce()
         vocabulary: dict[str, int] = {}  # the chunks' words in order of first sight, as one pass sees them
-        ids = []
+        read = []
         for words, chunk_ids in words_of:
             global_id = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.int32)
-            ids += [global_id[i] for i in chunk_ids]
+            read += [global_id[i] for i in chunk_ids]
+        ids = [read[t] for t in text_of]  # each text's, shared by its repeats
+        del read, first
         self.word_start = np.cumsum([0] + [i.size for i in ids])
         self.word_key = np.concatenate([np.empty(0, dtype=np.int32), *ids])
         del ids

@@ -95,12 +95,17 @@ def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map, chu
                    ) -> KeyCounts:
     """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
     ``mapper`` signs chunks of measures and counts groups of bands (in worker processes, say)."""
-    chunks = [[text for _, text in measures[i:i + chunk]] for i in range(0, len(measures), chunk)]
-    signed = list(mapper(band_keys, chunks))
+    distinct_texts: dict[str, int] = {}  # a text repeated (a reposted measure) is signed once
+    text_of = np.array([distinct_texts.setdefault(text, len(distinct_texts)) for _, text in measures], dtype=np.int64)
+    texts = list(distinct_texts)
+    signed = list(mapper(band_keys, [texts[i:i + chunk] for i in range(0, len(texts), chunk)]))
     if not signed:
         return KeyCounts()
-    band_keys_all = np.concatenate([keys for keys, _ in signed])
-    doc_of = np.array([doc for doc, _ in measures], dtype=np.int64)[np.concatenate([mask for _, mask in signed])]
+    has_shingles = np.concatenate([mask for _, mask in signed])
+    keys_of_text = np.zeros((len(texts), BANDS), dtype=np.uint64)
+    keys_of_text[has_shingles] = np.concatenate([keys for keys, _ in signed])
+    band_keys_all = keys_of_text[text_of[has_shingles[text_of]]]
+    doc_of = np.array([doc for doc, _ in measures], dtype=np.int64)[has_shingles[text_of]]
     jobs = [(np.ascontiguousarray(band_keys_all[:, lo:lo + BANDS_A_TASK]), doc_of, n_docs)
             for lo in range(0, BANDS, BANDS_A_TASK)]
     shared = KeyCounts()
