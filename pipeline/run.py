@@ -4,6 +4,7 @@ Only this module touches the input and output folders (with ``write``).
 """
 from __future__ import annotations
 
+import ctypes
 import fnmatch
 import gc
 import hashlib
@@ -366,7 +367,6 @@ _WORKER: dict = {}
 def _die_with_parent() -> None:
     """Ask Linux to end this worker when the run that forked it dies (even by SIGKILL)."""
     try:
-        import ctypes
         import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -386,10 +386,17 @@ def _pool_worker(settings) -> None:
     _init_worker(settings)
 
 
-def _pool_work(batch: list[tuple[Path, str]]) -> Batch:
+def _pool_work(job: tuple[int, list[tuple[Path, str]]]) -> Batch:
     """``_work`` on a batch of files in a pool worker: rows go back as Arrow, so the writing
-    process only writes."""
-    return Batch.of([_work(task) for task in batch])
+    process only writes. ``(slot, files)``: when each file starts is written to the shared
+    slot (``_WORKER["started"]``), so the watchdog times files, not batches (-1: no slot)."""
+    slot, batch = job
+    found = []
+    for task in batch:
+        if slot >= 0:
+            _WORKER["started"][slot] = time.monotonic()  # one clock for every process of the machine
+        found.append(_work(task))
+    return Batch.of(found)
 
 
 def _work(task: tuple[Path, str]) -> Rows:
@@ -432,7 +439,7 @@ def _alone(task: tuple[Path, str], settings, backstop: float) -> Converted | Row
     for _ in range(2):
         try:
             with _pool(settings, 1) as pool:
-                future = pool.submit(_pool_work, [task])
+                future = pool.submit(_pool_work, (-1, [task]))
                 try:
                     return future.result(timeout=backstop).outcomes()[0]
                 except FuturesTimeout:
@@ -450,20 +457,30 @@ class _Overdue(Exception):
     """The file first in line kept its worker busy past the backstop."""
 
 
-def _in_order(pool: ProcessPoolExecutor, batches: list[list], backstop: float, ahead: int) -> Iterator[Batch]:
-    """The batches' outcomes in order, ``ahead`` of them submitted at a time; the first in line
-    may take ``backstop`` seconds a file from the moment it is first in line (``_Overdue`` otherwise)."""
-    queued = iter(batches)
-    pending = deque((pool.submit(_pool_work, batch), len(batch)) for batch in islice(queued, ahead))
+WATCH_SECONDS = 1.0  # how often the watchdog looks at the file first in line
+
+
+def _in_order(pool: ProcessPoolExecutor, batches: list[list], backstop: float, ahead: int,
+              started) -> Iterator[Batch]:
+    """The batches' outcomes in order, ``ahead`` of them submitted at a time. The file at work in
+    the batch first in line may take ``backstop`` seconds from when it started (``started``, a
+    slot a batch, written by the workers), and at least from when its batch came first in line
+    (``_Overdue`` otherwise)."""
+    queued = enumerate(batches)
+    pending = deque((pool.submit(_pool_work, (slot, batch)), slot) for slot, batch in islice(queued, ahead))
     while pending:
-        future, files = pending[0]
-        try:
-            outcome = future.result(timeout=backstop * files)
-        except FuturesTimeout:
-            raise _Overdue from None
+        future, slot = pending[0]
+        first_in_line = time.monotonic()
+        while True:
+            try:
+                outcome = future.result(timeout=min(backstop, WATCH_SECONDS))
+                break
+            except FuturesTimeout:
+                if time.monotonic() - max(first_in_line, started[slot]) > backstop:
+                    raise _Overdue from None
         pending.popleft()
-        for batch in islice(queued, 1):
-            pending.append((pool.submit(_pool_work, batch), len(batch)))
+        for slot, batch in islice(queued, 1):
+            pending.append((pool.submit(_pool_work, (slot, batch)), slot))
         yield outcome
 
 
@@ -490,7 +507,7 @@ def _batches(tasks: list[tuple[Path, str]], jobs: int) -> list[list[tuple[Path, 
 def _outcomes(tasks, settings, jobs: int, backstop: float) -> Iterator:
     """Each task's outcome, in task order: in this process for one job, else in a pool, in
     batches of small files. When a worker dies (killed by the out-of-memory killer, say) or
-    the batch first in line keeps it busy past ``backstop`` seconds a file (a file's own timer
+    a file of the batch first in line keeps it busy past ``backstop`` seconds (its own timer
     did not stop it: the pool's workers are killed), the batch's files go on one at a time in
     a new pool, and a single file that fails so is retried in a worker of its own."""
     from pipeline.nlp import context
@@ -506,10 +523,12 @@ def _outcomes(tasks, settings, jobs: int, backstop: float) -> Iterator:
     while position < len(tasks):
         batches = [[task] for task in tasks[position:alone_until]] + _batches(tasks[max(position, alone_until):], jobs)
         done = 0  # batches whose outcomes are out
+        # when each batch's file at work started: shared memory the pool's workers inherit
+        _WORKER["started"] = started = multiprocessing.RawArray(ctypes.c_double, len(batches))
         try:
             with _pool(settings, jobs) as pool:
                 try:
-                    for batch in _in_order(pool, batches, backstop, 4 * jobs):
+                    for batch in _in_order(pool, batches, backstop, 4 * jobs, started):
                         for outcome in batch.outcomes():
                             yield outcome
                             position += 1
