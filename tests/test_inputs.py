@@ -260,3 +260,26 @@ def test_utf8_whose_sample_ends_inside_a_character_is_read_as_utf8(text):
     assert len(data) > 4096 and data[4096] & 0xC0 == 0x80  # the byte after the sample continues a character
     # 傀下 read two bytes at a time is 若许, common characters: only the sample's validity as UTF-8 tells
     assert (decoded := decode(data)).encoding == "utf-8" and decoded.text == text
+
+
+@pytest.mark.parametrize("data", [
+    SEED.encode("utf-8")[:1999],  # a copy cut off inside a character
+    SEED.encode("utf-8")[:1999] + "附：1".encode("utf-8"),  # ... with more after the cut
+    SEED[:200].encode("utf-8") + b"\xff" + SEED[200:300].encode("utf-8"),  # a stray byte
+])
+def test_utf8_with_a_few_undecodable_bytes_is_read_with_them_replaced(data):
+    from pipeline.ingest.read import decode
+
+    decoded = decode(data)
+    assert decoded.encoding == "utf-8 (1 undecodable byte sequence(s) replaced)"
+    assert decoded.text == data.decode("utf-8", errors="replace") and decoded.text.count("\ufffd") == 1
+
+
+def test_legacy_text_stays_legacy_and_garbage_stays_undecodable():
+    from pipeline.ingest.read import ReadError, decode
+
+    assert decode(SEED.encode("gb18030")).encoding == "gb18030"  # no valid UTF-8 in it: not damaged UTF-8
+    mostly_ascii = ("Report 2024\n" * 30 + "加强领导\n").encode("gb18030")  # read as UTF-16 it looked like Han
+    assert (decoded := decode(mostly_ascii)).encoding == "gb18030" and decoded.text.endswith("加强领导\n")
+    with pytest.raises(ReadError, match="cannot decode"):
+        decode(bytes(range(0x80, 0x100)) * 8 + b"\xff\xfe\xfd")

@@ -54,6 +54,7 @@ def _common_han_share(text: str) -> float:
     return common / len(han)
 
 
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))  # tab, line breaks, form feed are text
 
 
@@ -81,6 +82,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     except UnicodeDecodeError:
         pass
+    if len(sample.translate(None, _PRINTABLE_ASCII)) < len(sample) * 0.1:
+        return None  # ASCII text read two bytes at a time looks like Han; Han in UTF-16 has bytes above 0x7E
     for encoding in ("utf-16-le", "utf-16-be"):
         text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
         controls = sum(1 for c in text if ord(c) < 9 or 13 < ord(c) < 32 or c == "\ufffd")
@@ -127,8 +130,22 @@ def decode(data: bytes) -> Decoded:
         except UnicodeDecodeError:
             continue
         decoded.append((_common_han_share(text), encoding, text))
-    if not decoded:
+    share, encoding, text = max(decoded, key=lambda d: d[0]) if decoded else (0.0, None, None)
+    if share <= LEGACY_SHARE and _damaged_utf8(data):
+        return _decode_damaged(data, "utf-8", "utf-8")  # a UTF-8 copy cut inside a character, say
+    if encoding is None:
         raise ReadError("cannot decode: the bytes are not valid UTF-8, UTF-16, GB18030 or Big5; "
                         "re-save the file as UTF-8")
-    _, encoding, text = max(decoded, key=lambda d: d[0])
     return Decoded(text, encoding)
+
+
+LEGACY_SHARE = 0.6  # common Han characters from which a legacy decoding is right (a wrong one: rare ones)
+DAMAGED_UTF8 = 0.01  # share of a text's characters that may be undecodable in a damaged UTF-8 copy
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """UTF-8 but for a few undecodable byte sequences (a copy cut off inside a character, a
+    stray byte): text in a legacy encoding read as UTF-8 fails on nearly every Han character."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    return bad <= max(1, len(text) * DAMAGED_UTF8)
