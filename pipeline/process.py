@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from contextlib import contextmanager
@@ -70,6 +71,21 @@ def _run_nlp(ctx: Context, text: str, page_fields: tuple, timings: dict[str, flo
     return doc
 
 
+@contextmanager
+def _cycle_collector_paused():
+    """Python's cyclic garbage collector paused while one document is read: its full passes
+    walk every live object, and a 10 MB document's millions of objects made them cost 7% of
+    its time. Reference counting frees what a document drops as before; the collector resumes
+    (and so catches any cycle a document left) when it is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float] | None = None,
             budget: float | None = None) -> Rows:
     """Read, clean, normalise, structure and extract one document.
@@ -78,7 +94,7 @@ def process(raw: bytes, source_path: str, ctx: Context, timings: dict[str, float
     seconds, when given, bound the whole document: past them it is a failed row.
     """
     try:
-        with time_budget(budget):
+        with time_budget(budget), _cycle_collector_paused():
             return _process(raw, source_path, ctx, timings)
     except OverBudget:
         return failed(raw, source_path, f"reading this file took longer than its time budget ({budget:g} s): a rule "

@@ -283,3 +283,34 @@ def test_legacy_text_stays_legacy_and_garbage_stays_undecodable():
     assert (decoded := decode(mostly_ascii)).encoding == "gb18030" and decoded.text.endswith("加强领导\n")
     with pytest.raises(ReadError, match="cannot decode"):
         decode(bytes(range(0x80, 0x100)) * 8 + b"\xff\xfe\xfd")
+
+
+def test_the_cycle_collector_is_paused_while_a_document_is_read_and_resumes_after():
+    import gc
+
+    from pipeline.process import _cycle_collector_paused, _process
+
+    seen: list[int] = []
+    gc.callbacks.append(collected := lambda phase, info: seen.append(info["generation"]))
+    try:
+        with _cycle_collector_paused():
+            junk = [[] for _ in range(100_000)]  # enough new objects for many collections
+            assert not gc.isenabled() and seen == []
+        del junk
+        assert gc.isenabled()
+        gc.disable()  # a caller that paused it keeps it paused
+        with _cycle_collector_paused():
+            pass
+        assert not gc.isenabled()
+        gc.enable()
+        ctx, raw = context(), (SEED * 10).encode("utf-8")  # a document that keeps many objects alive
+        process(raw, "a.txt", ctx)
+        seen.clear()
+        rows = process(raw, "a.txt", ctx)
+        paused = len(seen)
+        seen.clear()
+        _process(raw, "a.txt", ctx, None)  # the same work with the collector running
+        assert rows.document["status"] == "ok" and gc.isenabled() and paused < len(seen)  # only as it resumes
+    finally:
+        gc.callbacks.remove(collected)
+        gc.enable()
