@@ -72,7 +72,7 @@ class KeyCounts:
     def __init__(self) -> None:
         self.codes = np.empty(0, dtype=np.int64)
         self.counts = np.empty(0, dtype=np.int64)
-        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending: list[tuple[np.ndarray, np.ndarray | None]] = []  # (keys, counts or None: once each)
         self.size = 0
 
     def add(self, codes: np.ndarray, counts: np.ndarray | None = None) -> None:
