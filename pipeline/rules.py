@@ -214,10 +214,16 @@ def _check_pattern_field(source, parts: dict[str, str], file: str, rule_id: str,
     compile_pattern(source, {**parts, **placeholders}, file, rule_id)
 
 
+_NUMBERED_REFERENCE = regex.compile(r"(?<!\\)(?:\\\\)*\\(?:[1-9]|g<\d)")
+
+
 def compile_pattern(source: str, parts: dict[str, str], file: str, rule_id: str) -> regex.Pattern:
     expanded = expand_parts(source, parts, file, rule_id)
     if problem := safety_problem(expanded):
         raise RuleError(file, rule_id, problem)
+    if _NUMBERED_REFERENCE.search(expanded):
+        raise RuleError(file, rule_id, "numbered back-reference (\\1): name the group, (?P<x>…), and refer to "
+                                       "it as (?P=x); rules are combined into one pattern, where numbers shift")
     try:
         compiled = regex.compile(expanded, regex.MULTILINE)
     except regex.error as exc:

@@ -37,6 +37,8 @@ def _write(tmp_path: Path, body: str, name: str = "noise.toml") -> Path:
     ('[[line]]\ncomment = "x"\npattern = "a"\nexamples = [{in = "a", out = ""}]\n', None, "needs an id"),
     ('[[line]]\nid = "bad_regex"\ncomment = "x"\npattern = "(a"\nexamples = [{in = "a"}]\n', "bad_regex", "does not compile"),
     ('[[line]]\nid = "nested"\ncomment = "x"\npattern = "(a+)+b"\nexamples = [{in = "a"}]\n', "nested", "nested quantifier"),
+    ('[[line]]\nid = "numbered"\ncomment = "x"\npattern = \'\'\'(a)\\1\'\'\'\nexamples = [{in = "aa"}]\n', "numbered",
+     "numbered back-reference"),
     ('[[line]]\nid = "no_examples"\ncomment = "x"\npattern = "a"\n', "no_examples", "missing 'examples'"),
     ('[[line]]\nid = "no_comment"\npattern = "a"\nexamples = [{in = "a"}]\n', "no_comment", "missing 'comment'"),
     ('[[line]]\nid = "unknown_part"\ncomment = "x"\npattern = "<<nope>>"\nexamples = [{in = "a"}]\n', "unknown_part", "unknown part"),

@@ -17,7 +17,7 @@ import regex
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
-from pipeline.rules import Rule, Rules, compile_pattern
+from pipeline.rules import Rule, Rules, any_of, compile_pattern
 
 _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
@@ -95,6 +95,7 @@ class TargetReader:
             (r, *(compile_pattern(r.get(k), parts, r.file, r.id) if r.get(k) else None
                   for k in ("left", "right", "quantity")))
             for r in rules.of("targets", "exclude")]
+        self.exclusions: dict[str, tuple[regex.Pattern | None, ...]] = {}  # by unit: ``_exclusions``
         trim = rules.of("targets", "indicator")
         # longest word first: the first alternative that fits is the longest
         self.leading = regex.compile(_alternation(w for r in trim for w in r.get("leading", [])) or "(?!)")
@@ -117,16 +118,21 @@ class TargetReader:
         return s.end() if s else lo, e.start() if e else hi
 
     def _excluded(self, left: str, right: str, quantity: str, unit: str) -> bool:
-        for rule, left_re, right_re, quantity_re in self.excludes:
-            if unit in rule.get("skip_units", ()) or (rule.get("count_only") and unit not in self.count_units):
-                continue
-            if left_re and left_re.search(left):
-                return True
-            if right_re and right_re.search(right):
-                return True
-            if quantity_re and quantity_re.fullmatch(quantity):
-                return True
-        return False
+        """Whether an exclusion rule that applies to ``unit`` matches the quantity's clause: its
+        ``left`` at the end of what comes before, ``right`` at the start of what follows, or
+        ``quantity`` the whole of it (one combined pattern of each part for the unit's rules)."""
+        if unit not in self.exclusions:
+            self.exclusions[unit] = self._exclusions(unit)
+        left_re, right_re, quantity_re = self.exclusions[unit]
+        return bool((left_re and left_re.search(left)) or (right_re and right_re.search(right))
+                    or (quantity_re and quantity_re.fullmatch(quantity)))
+
+    def _exclusions(self, unit: str) -> tuple[regex.Pattern | None, ...]:
+        """The ``left``, ``right`` and ``quantity`` patterns of the exclusion rules that apply to
+        ``unit``, each part's as one pattern (``any_of``: it matches where one of them does)."""
+        applying = [parts for rule, *parts in self.excludes if unit not in rule.get("skip_units", ())
+                    and not (rule.get("count_only") and unit not in self.count_units)]
+        return tuple(any_of(tuple(p[k] for p in applying if p[k] is not None)) for k in range(3))
 
     def _comparator(self, left: str, right: str) -> tuple[str | None, int, int]:
         """(symbol, chars taken before, chars taken after) from the words around a quantity."""
