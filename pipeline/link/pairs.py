@@ -1,10 +1,11 @@
 """The document pairs' measure links, computed over flat arrays that worker processes map from files.
 
 The parent writes what the pairs need (each paired document's measure vectors, the measures'
-texts, the pairs) into a folder, one array per file, appending document after document so no
-array is ever held twice. Any process then maps the folder (``PairWork.open``, read only):
-the workers share its pages instead of each holding a copy, let them go after each span of
-pairs, and return a span's links as a few arrays (``LinkColumns``), not rows of dicts.
+texts, the pairs) into a folder, one array per file, appending group of documents after group
+so no array is ever held whole in memory. Any process then maps the folder (``PairWork.open``,
+read only): the workers share its pages instead of each holding a copy, let them go after each
+span of pairs, and return a span's links, their shared passages found together, as a few
+arrays (``LinkColumns``), not rows of dicts.
 """
 from __future__ import annotations
 
