@@ -1,4 +1,4 @@
-"""The spaCy pipeline: ``spacy.blank("zh")`` with the jieba segmenter and the
+"""The spaCy pipeline: ``spacy.blank("zh")`` with jieba's segmentation (``SelectiveSegmenter``) and the
 policy components, each adding span groups to ``doc.spans``:
 
 - ``dept_mentions``: every known department name (a SpanRuler over the lexicon;
@@ -16,18 +16,13 @@ rows back with ``rows_of``. Rules are loaded once per process (``context``).
 """
 from __future__ import annotations
 
-import os
-import pickle
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
 import regex
-import rjieba
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -37,17 +32,9 @@ from pipeline.extract.responsibility import Responsibility, merge_assignments
 from pipeline.extract.targets import TargetReader
 from pipeline.extract.timex import TimeReader
 from pipeline.rules import RULES_DIR, Rules, any_of, cached_rules
+from pipeline.segmenter import segmenter
 from pipeline.structure.metadata import MetadataReader
 from pipeline.structure.outline import build_outline
-
-jieba.setLogLevel(60)
-
-
-@lru_cache(maxsize=1)
-def _segmenter() -> "rjieba.Jieba":
-    """The segmenter of cue sentences: jieba's dictionary and the department names of the rules."""
-    return rjieba.Jieba()
-
 
 @dataclass
 class Context:
@@ -68,51 +55,20 @@ def context(rules_dir: str | Path | None = None) -> Context:
     return _context(str(Path(rules_dir or RULES_DIR).resolve()))
 
 
-def _load_jieba_dictionary() -> None:
-    """jieba's prefix dictionary from a pickle in the user's cache folder: three times faster than
-    jieba's own marshal cache (0.15 s, not 0.5 s, on every start). Made on first use."""
-    tokenizer = jieba.dt
-    if tokenizer.initialized:
-        return
-    with tokenizer.get_dict_file() as f:
-        stat = os.fstat(f.fileno())
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policy-pipeline"
-    cache = folder / f"jieba-{jieba.__version__}-{stat.st_size}-{stat.st_mtime_ns}.pickle"
-    try:
-        with cache.open("rb") as f:
-            tokenizer.FREQ, tokenizer.total = pickle.load(f)
-        tokenizer.initialized = True
-        return
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        tokenizer.initialize()
-    try:  # write then rename: a concurrent start never reads half a file
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump((tokenizer.FREQ, tokenizer.total), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # no writable cache folder: jieba's own cache still works
-
-
 def release() -> None:
-    """Free what processing documents loaded (spaCy and the rules, the segmenter, jieba's
-    dictionary) in a process that will process no more: a run's link stage then has that
-    memory. The next ``context`` loads them again."""
+    """Free what processing documents loaded (spaCy and the rules, the segmenter) in a process
+    that will process no more: a run's link stage then has that memory. The next ``context``
+    loads them again."""
     _context.cache_clear()
-    _segmenter.cache_clear()
-    tokenizer = jieba.dt  # emptied in place: jieba's module functions and the tagger hold it
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = {}, 0, False
+    segmenter.cache_clear()
 
 
 @lru_cache(maxsize=4)
 def _context(rules_dir: str) -> Context:
-    _load_jieba_dictionary()
     rules = cached_rules(rules_dir)
     lexicon = Lexicon(rules)
-    for word in lexicon.surface_forms():  # department names stay whole tokens
-        jieba.add_word(word, freq=100_000)  # for the part-of-speech tagger
-        _segmenter().add_word(word, 100_000, None)
+    for word in lexicon.surface_forms():  # department names stay whole tokens (and words when tagged)
+        segmenter().add_word(word, 100_000, None)
     ctx = Context(rules_dir, rules, lexicon, Responsibility(rules, lexicon), MetadataReader(rules),
                   TimeReader(rules), TargetReader(rules))
     ctx.nlp = build_nlp(rules_dir, lexicon, rules)
@@ -128,7 +84,7 @@ def _jieba_words(text: str) -> list[str]:
     binding: the same dictionary and segmentation, 16 times faster); runs of digits and letters
     are split into characters, so numbers never add to the vocabulary."""
     words: list[str] = []
-    for word in _segmenter().cut(text, False):
+    for word in segmenter().cut(text, False):
         if word.isascii():
             words.extend(word)
         else:
@@ -197,7 +153,7 @@ class SelectiveSegmenter:
 
 
 def build_nlp(rules_dir: str, lexicon: Lexicon, rules: Rules) -> Language:
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp = spacy.blank("zh")  # its character segmenter, replaced here: spaCy's jieba mode would load jieba's dictionary
     nlp.tokenizer = SelectiveSegmenter(nlp.vocab, [r.pattern for r in rules.of("responsibility", "segment_cue")])
     # spaCy's 1,000,000-character guard is for parsers that need memory per token; these components
     # do not, and the file size limit (--max-mb) already bounds a document

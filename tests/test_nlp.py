@@ -1,14 +1,12 @@
 """The spaCy pipeline: selective jieba segmentation, span groups that match the rows,
-and jieba's dictionary loaded from the pipeline's cache."""
+and rjieba's words and tags as jieba's."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
+import pyarrow.parquet as pq
 import pytest
 
-from conftest import RAW, ROOT
+from conftest import RAW
 from pipeline.link.align import dictionary_frequencies
 from pipeline.nlp import context, release, rows_of
 
@@ -36,18 +34,26 @@ def test_every_span_group_covers_exactly_its_rows(prefix, doc_of):
             assert (span.start_char, span.end_char) == (row["start"], row["end"]), (group, span.text)
 
 
-def test_jieba_dictionary_is_cached_once_and_segments_as_jieba_does(tmp_path):
-    script = ("from pipeline.nlp import context; import jieba; context(); "
-              "print('/'.join(jieba.cut('市卫生健康委牵头推进分级诊疗制度建设', HMM=False)))")
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
-    assert first.returncode == 0, first.stderr
-    cached = list((tmp_path / "policy-pipeline").glob("jieba-*.pickle"))
-    assert len(cached) == 1
-    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
-    assert second.stdout == first.stdout
-    assert first.stdout.startswith("市卫生健康委/牵头/")
-    assert list((tmp_path / "policy-pipeline").glob("jieba-*.pickle")) == cached
+def test_the_segmenter_cuts_and_tags_as_jieba_does_with_the_rules_words(seeds_out):
+    import jieba
+    import jieba.posseg
+    import regex
+
+    from pipeline.extract.targets import _tagged
+    from pipeline.segmenter import segmenter
+
+    ctx = context()
+    for word in ctx.lexicon.surface_forms():  # jieba given the words the pipeline's segmenter has
+        jieba.add_word(word, freq=100_000)
+    # the normalised texts, as the pipeline tags them (in simplified characters: rjieba's
+    # dictionary tags a few traditional ones jieba's does not, 調 v where jieba says x)
+    text = "\n".join(pq.read_table(seeds_out / "documents.parquet", columns=["text"]).column("text").to_pylist())
+    clauses = sorted({c for c in regex.split(r"[，。；：、\n]", text) if c.strip()})
+    assert len(clauses) > 1000
+    for clause in clauses:
+        assert segmenter().cut(clause, False) == jieba.lcut(clause, HMM=False), clause
+        expected = tuple((t.word, "m" if t.word.isdigit() else t.flag) for t in jieba.posseg.cut(clause, HMM=False))
+        assert _tagged(clause) == expected, clause
 
 
 def test_the_span_rulers_organ_agrees_with_the_lexicon_for_every_name():
@@ -75,16 +81,18 @@ def test_language_frequencies_ignore_the_words_the_rules_add():
     frequencies, total = dictionary_frequencies(added + ["加强"])
     assert total == plain.total
     assert frequencies == [plain.FREQ.get(w, 0) for w in added] + [plain.FREQ["加强"]]
-    assert any(jieba.dt.FREQ[w] == 100_000 for w in added)  # what the segmenter has instead
+    from pipeline.segmenter import segmenter
+
+    assert all(segmenter().has_word(w) for w in added)  # what the segmenter has instead
 
 
 def test_a_released_pipeline_loads_again_and_reads_the_same():
-    text = "到2025年，市卫生健康委负责新建123个站点，完成率达到95%。"
-    before = [t.text for t in context().nlp(text)]
-    release()
-    import jieba
+    from pipeline.segmenter import segmenter
 
-    assert not jieba.dt.initialized
+    text = "到2025年，市卫生健康委负责新建123个站点，完成率达到95%。"
+    before, held = [t.text for t in context().nlp(text)], segmenter()
+    release()
+    assert segmenter() is not held  # a new one, the rules' words added again by context
     assert [t.text for t in context().nlp(text)] == before
 
 
