@@ -2,7 +2,6 @@
 and rjieba's words and tags as jieba's."""
 from __future__ import annotations
 
-
 import pyarrow.parquet as pq
 import pytest
 
