@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-from pipeline.link.keys import KeyCounts, counted, distinct, find, gram_keys, han_codes
+from pipeline.link.keys import KeyCounts, counted, distinct, find, first_sight, gram_keys, han_codes
 
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
@@ -92,8 +92,10 @@ def gram_frequencies(job: tuple[list[str], np.ndarray]) -> tuple[np.ndarray, np.
     times each text occurs)``."""
     texts, times = job
     rows, keys, _ = _grams(texts)
-    unique, inverse = np.unique(keys, return_inverse=True)
-    return unique, np.bincount(inverse.ravel(), weights=times[rows], minlength=unique.size).astype(np.int64)
+    frequencies = KeyCounts()
+    frequencies.add(keys, times[rows])
+    frequencies.reduce()
+    return frequencies.codes, frequencies.counts
 
 
 def han_words(texts: list[str]) -> tuple[list[str], list[np.ndarray]]:
@@ -107,15 +109,16 @@ def han_words(texts: list[str]) -> tuple[list[str], list[np.ndarray]]:
     return [w for w, han in zip(vocabulary, has_han) if han], [han_id[t[has_han[t]]] for t in tokens]
 
 
-def _spans(texts: list[str], characters: int) -> list[tuple[int, int]]:
-    """Consecutive index ranges of ``texts`` of about ``characters`` characters each."""
-    spans, start, size = [], 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= characters:
-            spans.append((start, i + 1))
+def spans(sizes: list[int], most: int) -> list[tuple[int, int]]:
+    """Consecutive index ranges of items of the given ``sizes``, each closed once it holds
+    ``most`` or more."""
+    found, start, size = [], 0, 0
+    for i, n in enumerate(sizes):
+        size += n
+        if size >= most:
+            found.append((start, i + 1))
             start, size = i + 1, 0
-    return spans + [(start, len(texts))] if start < len(texts) else spans
+    return found + [(start, len(sizes))] if start < len(sizes) else found
 
 
 @dataclass
@@ -205,12 +208,11 @@ class Weights:
     def __init__(self, texts: list[str], mapper=map) -> None:
         """``mapper`` reads chunks of the texts (in worker processes, say)."""
         self.texts, self.n = texts, len(texts)
-        first: dict[str, int] = {}  # a text repeated (a reposted measure) is read once
-        text_of = [first.setdefault(text, len(first)) for text in texts]
-        once, times = list(first), np.bincount(np.array(text_of, dtype=np.int64), minlength=len(first))
-        spans = _spans(once, self.CHUNK)
-        grams = mapper(gram_frequencies, [(once[lo:hi], times[lo:hi]) for lo, hi in spans])
-        words_of = mapper(han_words, [once[lo:hi] for lo, hi in spans])  # workers begin both
+        once, text_of = first_sight(texts)
+        times = np.bincount(text_of, minlength=len(once))
+        chunks = spans([len(t) for t in once], self.CHUNK)
+        grams = mapper(gram_frequencies, [(once[lo:hi], times[lo:hi]) for lo, hi in chunks])
+        words_of = mapper(han_words, [once[lo:hi] for lo, hi in chunks])  # workers begin both
         self.gram_df = KeyCounts()
         for keys, df in grams:
             self.gram_df.add(keys, df)
@@ -220,8 +222,8 @@ class Weights:
         for words, chunk_ids in words_of:
             global_id = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.int32)
             read += [global_id[i] for i in chunk_ids]
-        ids = [read[t] for t in text_of]  # each text's, shared by its repeats
-        del read, first
+        ids = [read[t] for t in text_of.tolist()]  # each text's, shared by its repeats
+        del read
         self.word_start = np.cumsum([0] + [i.size for i in ids])
         self.word_key = np.concatenate([np.empty(0, dtype=np.int32), *ids])
         del ids

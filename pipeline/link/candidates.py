@@ -20,7 +20,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pipeline.link.keys import KeyCounts, distinct, gram_keys, han_codes
+from pipeline.link.keys import KeyCounts, distinct, first_sight, gram_keys, han_codes
 
 SHINGLE = 3
 BANDS, ROWS = 42, 3
@@ -95,9 +95,7 @@ def shared_buckets(measures: list[tuple[int, str]], n_docs: int, mapper=map, chu
                    ) -> KeyCounts:
     """How many LSH buckets each document pair shares; ``measures`` are (document index, text).
     ``mapper`` signs chunks of measures and counts groups of bands (in worker processes, say)."""
-    distinct_texts: dict[str, int] = {}  # a text repeated (a reposted measure) is signed once
-    text_of = np.array([distinct_texts.setdefault(text, len(distinct_texts)) for _, text in measures], dtype=np.int64)
-    texts = list(distinct_texts)
+    texts, text_of = first_sight([text for _, text in measures])  # a repeated text is signed once
     signed = list(mapper(band_keys, [texts[i:i + chunk] for i in range(0, len(texts), chunk)]))
     if not signed:
         return KeyCounts()

@@ -40,6 +40,14 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if ordered.size else ordered
 
 
+def first_sight(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts in order of first sight, and each text's index among them: a text
+    repeated (a reposted measure) is read once."""
+    index: dict[str, int] = {}
+    of = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+    return list(index), of
+
+
 def counted(owner: np.ndarray, keys: np.ndarray, among: np.ndarray | None = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (owner, key) pairs of some entries, sorted, and how often each occurs:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
-from pipeline.link.align import LaidRows, Weights, plain_words
+from pipeline.link.align import LaidRows, Weights, plain_words, spans
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
 from pipeline.link.pairs import LinkColumns, forget_work, pair_links, release_free_memory, write_work
@@ -147,7 +147,8 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     del measure_texts
     plain_words.cache_clear()  # the words are read: its memory goes to the vectors
     release_free_memory()
-    groups = list(_groups(paired, corpus.measures, VECTOR_CHARACTERS))
+    sizes = [sum(len(m["text"]) for m in corpus.measures[doc]) for doc in paired]
+    groups = [paired[lo:hi] for lo, hi in spans(sizes, VECTOR_CHARACTERS)]
     bounds = [[(first[doc], first[doc] + len(corpus.measures[doc])) for doc in group] for group in groups]
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
         _SHARED["weights"] = weights
@@ -169,26 +170,13 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         if local:
             local.renew()
         measures = [m for doc in paired for m in corpus.measures[doc]]  # the work's measure rows
-        spans = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
+        span_jobs = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
         rows = LinkRows(jobs, measures) if jobs else None
-        chunks = [rows.table(found) for found in mapper(pair_links, spans)]
+        chunks = [rows.table(found) for found in mapper(pair_links, span_jobs)]
         forget_work()  # when the pairs ran in this process
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
     return {"links": pa.concat_tables([to_table("links", []), *chunks]), "citations": to_table("citations", citations)}
-
-
-def _groups(documents: list[str], measures: dict[str, list[dict]], characters: int) -> Iterator[list[str]]:
-    """The documents in order, in groups of about ``characters`` characters of measures."""
-    group, size = [], 0
-    for doc in documents:
-        group.append(doc)
-        size += sum(len(m["text"]) for m in measures[doc])
-        if size >= characters:
-            yield group
-            group, size = [], 0
-    if group:
-        yield group
 
 
 class LinkRows:
