@@ -98,9 +98,17 @@ def _decode_damaged(data: bytes, codec: str, name: str) -> Decoded:
     try:
         return Decoded(data.decode(codec), name)
     except UnicodeDecodeError:
-        text = data.decode(codec, errors="replace")
-        bad = text.count("\ufffd") - data.decode(codec, errors="ignore").count("\ufffd")
-        return Decoded(text, f"{name} ({bad} undecodable byte sequence(s) replaced)")
+        return _replaced(name, *_undecodable(data, codec))
+
+
+def _undecodable(data: bytes, codec: str) -> tuple[str, int]:
+    """The text with U+FFFD for each byte sequence that does not decode, and how many those are."""
+    text = data.decode(codec, errors="replace")
+    return text, text.count("\ufffd") - data.decode(codec, errors="ignore").count("\ufffd")
+
+
+def _replaced(name: str, text: str, bad: int) -> Decoded:
+    return Decoded(text, f"{name} ({bad} undecodable byte sequence(s) replaced)")
 
 
 def decode(data: bytes) -> Decoded:
@@ -131,8 +139,10 @@ def decode(data: bytes) -> Decoded:
             continue
         decoded.append((_common_han_share(text), encoding, text))
     share, encoding, text = max(decoded, key=lambda d: d[0]) if decoded else (0.0, None, None)
-    if share <= LEGACY_SHARE and _damaged_utf8(data):
-        return _decode_damaged(data, "utf-8", "utf-8")  # a UTF-8 copy cut inside a character, say
+    if share <= LEGACY_SHARE:  # UTF-8 but for a few undecodable byte sequences (a cut, a stray byte)?
+        damaged, bad = _undecodable(data, "utf-8")  # text in a legacy encoding fails on nearly every Han
+        if bad <= max(1, len(damaged) * DAMAGED_UTF8):
+            return _replaced("utf-8", damaged, bad)
     if encoding is None:
         raise ReadError("cannot decode: the bytes are not valid UTF-8, UTF-16, GB18030 or Big5; "
                         "re-save the file as UTF-8")
@@ -141,11 +151,3 @@ def decode(data: bytes) -> Decoded:
 
 LEGACY_SHARE = 0.6  # common Han characters from which a legacy decoding is right (a wrong one: rare ones)
 DAMAGED_UTF8 = 0.01  # share of a text's characters that may be undecodable in a damaged UTF-8 copy
-
-
-def _damaged_utf8(data: bytes) -> bool:
-    """UTF-8 but for a few undecodable byte sequences (a copy cut off inside a character, a
-    stray byte): text in a legacy encoding read as UTF-8 fails on nearly every Han character."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    return bad <= max(1, len(text) * DAMAGED_UTF8)
