@@ -304,3 +304,78 @@ def test_a_reposted_measure_signed_once_shares_the_buckets_of_each_copy():
     assert signed.tolist() == [True, True, True, True, False, True] and keys.shape == (5, BANDS)
     assert found.codes.tolist() == codes.tolist() and found.counts.tolist() == counts.tolist()
     assert found.count_of(np.array([0 * 6 + 2, 1 * 6 + 5])).tolist() == [BANDS, BANDS]  # copies share all
+
+
+def test_the_link_stage_reads_words_of_jiebas_dictionary_alone_whatever_the_pipeline_added():
+    import rjieba
+
+    from pipeline.link.align import han_words
+    from pipeline.nlp import context
+    from pipeline.segmenter import segmenter
+
+    context()  # the pipeline's segmenter holds the department names as whole words
+    name = "国家乡村振兴局"
+    words, ids = han_words([f"由{name}牵头"])
+    assert segmenter().cut(name, False) == [name]
+    assert [words[i] for i in ids[0]] == rjieba.Jieba().cut(f"由{name}牵头", False) != ["由", name, "牵头"]
+
+
+def _sparse_rows(rng, n: int, ids: np.ndarray):
+    from pipeline.link.align import SparseRows
+
+    entries = [np.sort(rng.choice(ids.size, size=rng.integers(0, min(ids.size, 6) + 1), replace=False))
+               for _ in range(n)]
+    used = np.unique(np.concatenate([np.empty(0, dtype=np.int64), *entries]))
+    feature_of = np.searchsorted(used, np.concatenate([np.empty(0, dtype=np.int64), *entries])).astype(np.int32)
+    starts = np.cumsum([0] + [e.size for e in entries]).astype(np.int32)
+    return SparseRows(starts, rng.random(feature_of.size).astype(np.float32), ids[used].astype(np.int32), feature_of)
+
+
+def _dense_reference(side, width: int) -> np.ndarray:
+    dense = np.zeros((side.n, width))
+    for row in range(side.n):
+        for k in range(side.starts[row], side.starts[row + 1]):
+            dense[row, side.distinct[side.feature_of[k]]] = side.weights[k]
+    return dense
+
+
+def test_cosines_over_the_shared_features_are_the_products_of_the_whole_vectors():
+    from pipeline.link.align import _FEATURES, cosines
+
+    rng = np.random.default_rng(3)
+    for top in (8, 40, 5000, 70_000):  # the id table grows past ids it has not seen
+        ids = np.sort(rng.choice(top, size=min(top, 12), replace=False))
+        for _ in range(20):
+            a, b = _sparse_rows(rng, int(rng.integers(0, 5)), ids), _sparse_rows(rng, int(rng.integers(0, 5)), ids)
+            expected = _dense_reference(a, top) @ _dense_reference(b, top).T
+            assert np.allclose(cosines(a, b), expected, rtol=0, atol=1e-12)
+            assert not _FEATURES.table.any()  # cleared after each use
+    a = _sparse_rows(rng, 3, np.array([1, 2, 3]))
+    b = _sparse_rows(rng, 2, np.array([7, 8]))
+    assert cosines(a, b).tolist() == [[0.0, 0.0]] * 3  # nothing shared
+
+
+def test_seeds_among_others_are_those_numpy_finds_by_set_membership():
+    from pipeline.link.align import _among
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 50, 5000):
+        values = rng.integers(0, 2 ** 62, size=size) if size < 50 else rng.integers(0, size, size=size)
+        others = np.concatenate([rng.choice(values, size=size // 2), rng.integers(0, 2 ** 62, size=3)]) if size else \
+            np.empty(0, dtype=np.int64)
+        assert _among(values, others).tolist() == np.isin(values, others).tolist()
+
+
+def test_measures_that_score_below_same_are_the_same_provision_when_their_openings_say_so(tmp_path):
+    from pipeline.link.align import LINK, SAME, Weights
+    from pipeline.link.pairs import PairWork, write_work
+
+    body = "卫生健康部门每季度报告乡村医生待遇落实情况，财政部门保障经费。"
+    texts = ["强化协同配合。各地要建立部门协作机制，定期会商乡村医疗卫生体系建设中的重大问题，乡村医生待遇。",
+             "强化协同配合。" + body, "健全工作机制。各地要建立部门协作机制，落实经费保障。", "完善医保支付政策，提高门诊统筹报销比例。"]
+    weights = Weights(texts)
+    vectors = weights.documents([(0, 1), (1, 2), (2, 3)])
+    dtypes = write_work(tmp_path, [(vectors, texts[:3], [1, 1, 1])], np.array([[0, 1], [0, 2]]))
+    found = PairWork.open(str(tmp_path), tuple(dtypes.items())).links(0, 2)
+    assert found.pair.tolist() == [0, 1] and ((LINK <= found.score) & (found.score < SAME)).all()
+    assert found.same.tolist() == [True, False]  # the same opening clause; another

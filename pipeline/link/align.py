@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
-from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 import regex
@@ -44,14 +44,14 @@ def _grams(texts: list[str], among: np.ndarray | None = None) -> tuple[np.ndarra
     return counted(np.concatenate([two_owner, three_owner]), np.concatenate([two, three]), among)
 
 
-@lru_cache(maxsize=1)
-def plain_words() -> "rjieba.Jieba":
+def plain_words() -> ModuleType:
     """The link stage's segmenter: jieba's dictionary alone, none of the words the rules add to the
-    pipeline's (rjieba: jieba's segmentation, 16 times faster). Imported here: a run that links
-    nothing never loads it."""
+    pipeline's (rjieba: jieba's segmentation, 16 times faster). It is rjieba's default segmenter,
+    which rjieba builds when imported and the pipeline never adds words to (its own is another),
+    so linking builds no dictionary. Imported here: a run that links nothing never loads it."""
     import rjieba
 
-    return rjieba.Jieba()
+    return rjieba
 
 
 def dictionary_frequencies(words: list[str]) -> tuple[list[int], int]:
@@ -177,10 +177,33 @@ def _dense(side: SparseRows, column: np.ndarray, width: int) -> np.ndarray:
     return dense
 
 
+class FeatureTable:
+    """Where feature ids are among one side's distinct ids, through a table indexed by id: a
+    scatter and a gather, not a search in sorted ids. The table grows to the largest id seen
+    and is cleared after each use; it is zeros, so pages it never touches cost no memory."""
+
+    def __init__(self) -> None:
+        self.table = np.zeros(0, dtype=np.int32)  # an id's position + 1 while set, else 0
+
+    def positions(self, ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Where each of ``values`` is in ``ordered`` (both distinct ids, sorted), -1 where absent."""
+        top = max(int(ordered[-1]) if ordered.size else 0, int(values[-1]) if values.size else 0) + 1
+        if top > self.table.size:
+            self.table = np.zeros(max(top, 2 * self.table.size), dtype=np.int32)
+        self.table[ordered] = np.arange(1, ordered.size + 1, dtype=np.int32)
+        at = self.table[values] - 1
+        self.table[ordered] = 0
+        return at
+
+
+_FEATURES = FeatureTable()  # one a process: the cosines' scratch
+
+
 def cosines(a: SparseRows, b: SparseRows) -> np.ndarray:
     """Cosine of every row of ``a`` with every row of ``b``: dense over the features they share
     (in the order of their ids)."""
-    at, shared = find(b.distinct, a.distinct)
+    at = _FEATURES.positions(b.distinct, a.distinct)
+    shared = at >= 0
     width = int(np.count_nonzero(shared))
     if not width:
         return np.zeros((a.n, b.n))
@@ -393,8 +416,12 @@ def _seeded_passages(pairs: list[tuple[str, str]]) -> np.ndarray:
 
 
 def _among(values: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are among ``others``, by sorting (``np.isin`` hashes: far slower here)."""
-    return find(distinct(others), values)[1]
+    """Which of ``values`` are among ``others``, by sorting both: ``np.isin`` hashes, and a search
+    of unsorted values jumps about the sorted ones (a third slower here)."""
+    order = np.argsort(values)
+    found = np.empty(values.size, dtype=bool)
+    found[order] = find(distinct(others), values[order])[1]
+    return found
 
 
 def _chains(pair: np.ndarray, position: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -437,7 +464,8 @@ def align(a: DocumentVectors, b: DocumentVectors) -> list[Link]:
         return []
     near_best = (scores >= NEAR_BEST * scores.max(axis=1, keepdims=True)) | (scores >= NEAR_BEST * scores.max(axis=0))
     linked = list(zip(*np.nonzero((scores >= LINK) & near_best)))
-    openings = cosines(a.openings, b.openings) if linked else None
+    below_same = any(scores[i, j] < SAME for i, j in linked)
+    openings = cosines(a.openings, b.openings) if below_same else None  # needed only below SAME
     links = []
     for i, j in linked:
         score = float(scores[i, j])

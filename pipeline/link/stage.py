@@ -145,7 +145,6 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         first[doc], lo = lo, lo + len(measures)
     weights = Weights([text for _, text in measure_texts], mapper)
     del measure_texts
-    plain_words.cache_clear()  # the words are read: its memory goes to the vectors
     release_free_memory()
     sizes = [sum(len(m["text"]) for m in corpus.measures[doc]) for doc in paired]
     groups = [paired[lo:hi] for lo, hi in spans(sizes, VECTOR_CHARACTERS)]
@@ -169,10 +168,10 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         release_free_memory()
         if local:
             local.renew()
-        measures = [m for doc in paired for m in corpus.measures[doc]]  # the work's measure rows
         span_jobs = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
-        rows = LinkRows(jobs, measures) if jobs else None
-        chunks = [rows.table(found) for found in mapper(pair_links, span_jobs)]
+        found = mapper(pair_links, span_jobs)  # workers begin; meanwhile the rows' columns are made here
+        rows = LinkRows(jobs, [m for doc in paired for m in corpus.measures[doc]]) if jobs else None
+        chunks = [rows.table(links) for links in found]
         forget_work()  # when the pairs ran in this process
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
