@@ -2,11 +2,13 @@
 and rjieba's words and tags as jieba's."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import RAW
-from pipeline.link.align import dictionary_frequencies
+from pipeline.link.align import dictionary_frequencies, jieba_dictionary
 from pipeline.nlp import context, release, rows_of
 
 GROUPS = ("headings", "measures", "notes", "citations", "departments", "deadlines", "targets")
@@ -78,6 +80,8 @@ def test_language_frequencies_ignore_the_words_the_rules_add():
     plain.initialize()
     added = list(ctx.lexicon.surface_forms())[:200]
     frequencies, total = dictionary_frequencies(added + ["加强"])
+    with jieba.dt.get_dict_file() as own:  # the file jieba reads, found without importing it
+        assert Path(own.name).samefile(jieba_dictionary())
     assert total == plain.total
     assert frequencies == [plain.FREQ.get(w, 0) for w in added] + [plain.FREQ["加强"]]
     from pipeline.segmenter import segmenter
