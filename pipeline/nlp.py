@@ -145,8 +145,10 @@ class SelectiveSegmenter:
         return words
 
     def __call__(self, text: str) -> Doc:
-        orths = self.orths
-        ids = [orths[w] if w in orths else self._orth(w) for w in self._words(text)]
+        words = self._words(text)
+        ids = list(map(self.orths.get, words))
+        if None in ids:  # tokens not seen before in this process
+            ids = [self._orth(w) if i is None else i for w, i in zip(words, ids)]
         doc = Doc(self.vocab, words=ids, spaces=[False] * len(ids))
         doc.user_data["text"] = text  # Doc.text would rebuild it from every token
         return doc

@@ -314,3 +314,17 @@ def test_the_cycle_collector_is_paused_while_a_document_is_read_and_resumes_afte
     finally:
         gc.callbacks.remove(collected)
         gc.enable()
+
+
+@pytest.mark.parametrize("text, share", [
+    ("的一是", 1.0),  # GB2312 level 1: the common characters
+    ("亍丌", 0.0),  # level 2: rare ones, as a wrong legacy decoding gives
+    ("的堃", 0.5),  # a Han character GB2312 lacks is rare too
+    ("們", 1.0),  # read once simplified (们)
+    ("的a亍b 1", 0.5),  # only Han characters count
+    ("abc 123", 0.0),
+])
+def test_the_common_han_share_counts_the_level_one_characters_among_the_han(text, share):
+    from pipeline.ingest.read import _common_han_share
+
+    assert _common_han_share(text) == share

@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
+import regex
+
 from pipeline.ingest.normalise import to_simplified
 
 
@@ -36,25 +38,26 @@ _BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 _CANDIDATES = ("gb18030", "big5")
 
 
+_NOT_CJK = regex.compile(r"[^\u4e00-\u9fff]+")
+_NOT_LEVEL_1 = bytes(b for b in range(256) if not 0xB0 <= b <= 0xD7)  # GB2312 lead bytes of level 1
+
+
 def _common_han_share(text: str) -> float:
     """Share of Han characters that are common (GB2312 level 1 once simplified).
 
-    A wrong legacy decoding produces rare characters; the right one mostly common ones.
+    A wrong legacy decoding produces rare characters; the right one mostly common ones. In
+    GB2312 a Han character is two bytes, so the lead bytes of those it has are every other
+    byte of their encoding.
     """
-    han = [c for c in to_simplified(text[:20000]) if "\u4e00" <= c <= "\u9fff"]
+    han = _NOT_CJK.sub("", to_simplified(text[:20000]))
     if not han:
         return 0.0
-    common = 0
-    for c in han:
-        try:
-            b = c.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        common += 0xB0 <= b[0] <= 0xD7
-    return common / len(han)
+    leads = han.encode("gb2312", errors="ignore")[0::2]
+    return len(leads.translate(None, _NOT_LEVEL_1)) / len(han)
 
 
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+_CONTROLS = regex.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")  # and what did not decode
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))  # tab, line breaks, form feed are text
 
 
@@ -86,7 +89,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None  # ASCII text read two bytes at a time looks like Han; Han in UTF-16 has bytes above 0x7E
     for encoding in ("utf-16-le", "utf-16-be"):
         text = sample[: len(sample) // 2 * 2].decode(encoding, errors="replace")
-        controls = sum(1 for c in text if ord(c) < 9 or 13 < ord(c) < 32 or c == "\ufffd")
+        controls = len(_CONTROLS.findall(text))
         if controls <= len(text) * 0.01 and _common_han_share(text) > 0.6:
             return encoding
     return None
