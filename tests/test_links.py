@@ -379,3 +379,13 @@ def test_measures_that_score_below_same_are_the_same_provision_when_their_openin
     found = PairWork.open(str(tmp_path), tuple(dtypes.items())).links(0, 2)
     assert found.pair.tolist() == [0, 1] and ((LINK <= found.score) & (found.score < SAME)).all()
     assert found.same.tolist() == [True, False]  # the same opening clause; another
+
+
+def test_folding_modulo_the_mersenne_prime_is_numpys_modulo():
+    from pipeline.link.candidates import _PRIME, mod_mersenne
+
+    rng = np.random.default_rng(11)
+    p = int(_PRIME)
+    edges = [0, 1, p - 1, p, p + 1, 2 * p, 2 * p - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 62, 2 ** 63 - 1, p * p, p * p - 1]
+    y = np.concatenate([np.array(edges, dtype=np.uint64), rng.integers(0, 2 ** 63 - 1, size=10_000, dtype=np.uint64)])
+    assert mod_mersenne(y.copy()).tolist() == (y % _PRIME).tolist()
