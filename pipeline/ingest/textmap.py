@@ -13,6 +13,9 @@ import numpy as np
 import regex
 
 
+_LONG = np.dtype("l")  # the C long of array("l"), which holds the offsets
+
+
 class MappedText:
     """A string plus, for each character, its offset in the raw text."""
 
@@ -27,7 +30,9 @@ class MappedText:
 
     @classmethod
     def from_raw(cls, text: str) -> "MappedText":
-        return cls(text, array("l", range(len(text))), len(text))
+        offsets = array("l")
+        offsets.frombytes(np.arange(len(text), dtype=_LONG).tobytes())  # not a Python int each
+        return cls(text, offsets, len(text))
 
     def raw_offset(self, i: int) -> int:
         """Raw offset of normalised offset ``i`` (``len(text)`` maps to the raw end)."""
@@ -73,7 +78,7 @@ class MappedText:
 
         Within a run, normalised offset ``n`` maps to ``raw_start + n - normalised_start``.
         """
-        offsets = np.frombuffer(self.raw_offsets, dtype=np.int64) if len(self.raw_offsets) else np.zeros(0, np.int64)
+        offsets = np.frombuffer(self.raw_offsets, dtype=_LONG) if len(self.raw_offsets) else np.zeros(0, _LONG)
         if not len(offsets):
             return []
         starts = np.flatnonzero(np.diff(offsets) != 1) + 1
