@@ -389,3 +389,36 @@ def test_folding_modulo_the_mersenne_prime_is_numpys_modulo():
     edges = [0, 1, p - 1, p, p + 1, 2 * p, 2 * p - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 62, 2 ** 63 - 1, p * p, p * p - 1]
     y = np.concatenate([np.array(edges, dtype=np.uint64), rng.integers(0, 2 ** 63 - 1, size=10_000, dtype=np.uint64)])
     assert mod_mersenne(y.copy()).tolist() == (y % _PRIME).tolist()
+
+
+def test_reposted_documents_get_the_links_of_the_first_copy_each(tmp_path):
+    """Copies of two seeds in other encodings (the same text, other bytes): the pairs of copies
+    are compared once, and every pair gets the links the originals get, in order."""
+    (tmp_path / "in").mkdir()
+    names = {}
+    for seed, encoding in (("000", "utf-8"), ("000", "gb18030"), ("001", "utf-8"), ("001", "utf-16")):
+        source = next(RAW.glob(f"{seed}_*.txt"))
+        name = f"{seed}.{encoding}.txt"
+        (tmp_path / "in" / name).write_bytes(source.read_text(encoding="utf-8").encode(encoding))
+        names[name] = seed
+    extract(tmp_path / "in", tmp_path / "out", quiet=True)
+    seed_of = {r["doc_id"]: names[r["source_path"]] for r in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
+    assert len(seed_of) == 4
+    by_pair: dict[tuple[str, str], list[tuple]] = {}
+    links = pq.read_table(tmp_path / "out" / "links.parquet").to_pylist()
+    assert all(x["measure_id"].startswith(x["doc_id"]) and x["other_measure_id"].startswith(x["other_doc_id"])
+               for x in links)  # each pair's own measures
+    order = [(*sorted((x["doc_id"], x["other_doc_id"])), x["measure_id"], x["other_measure_id"]) for x in links]
+    assert order == sorted(order)  # by document pair, then by measure: as each pair is compared in turn
+    for link in links:
+        pair = (link["doc_id"], link["other_doc_id"])
+        seeds = (seed_of[link["doc_id"]], seed_of[link["other_doc_id"]])
+        row = (seeds, link["measure_id"][-4:], link["other_measure_id"][-4:], link["relation"], link["score"],
+               link["basis"], link["start"], link["end"], link["other_start"], link["other_end"])
+        by_pair.setdefault(pair, []).append(row)
+    across = [rows for (a, b), rows in by_pair.items() if seed_of[a] != seed_of[b]]
+    assert len(across) == 4 and across[0] and all(rows == across[0] for rows in across)
+    for (a, b), rows in by_pair.items():
+        if seed_of[a] == seed_of[b]:  # a document and its copy: every measure is the same as itself
+            itself = [r for r in rows if r[1] == r[2]]
+            assert itself and all(r[3] == "same" and r[6:8] == r[8:10] for r in itself)

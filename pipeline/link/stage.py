@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from pipeline.link.align import LaidRows, Weights, plain_words, spans
 from pipeline.link.candidates import CHUNK_MEASURES, candidate_pairs
 from pipeline.link.citations import resolve, targets_of
+from pipeline.link.keys import first_sight
 from pipeline.link.pairs import LinkColumns, forget_work, pair_links, release_free_memory, write_work
 from pipeline.write import SCRATCH_PREFIX, column_types, to_table
 
@@ -139,15 +140,16 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     jobs = [(*_oriented(a, b, basis, cited, corpus.issued), basis) for (a, b), basis in pairs.items()
             if corpus.measures.get(a) and corpus.measures.get(b)]
     paired = sorted({doc for a, b, _ in jobs for doc in (a, b)})
-    index = {doc: i for i, doc in enumerate(paired)}
+    contents = PairContents(jobs, paired, corpus.measures)
+    work_docs = contents.work_docs
     first, lo = {}, 0  # each document's first row in measure_texts
     for doc, measures in sorted(corpus.measures.items()):
         first[doc], lo = lo, lo + len(measures)
     weights = Weights([text for _, text in measure_texts], mapper)
     del measure_texts
     release_free_memory()
-    sizes = [sum(len(m["text"]) for m in corpus.measures[doc]) for doc in paired]
-    groups = [paired[lo:hi] for lo, hi in spans(sizes, VECTOR_CHARACTERS)]
+    sizes = [sum(len(m["text"]) for m in corpus.measures[doc]) for doc in work_docs]
+    groups = [work_docs[lo:hi] for lo, hi in spans(sizes, VECTOR_CHARACTERS)]
     bounds = [[(first[doc], first[doc] + len(corpus.measures[doc])) for doc in group] for group in groups]
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, suffix=".tmp", dir=tables["measures"].parent) as folder:
         _SHARED["weights"] = weights
@@ -160,22 +162,63 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
             vectors = (local or map)(_document_vectors, bounds)
             work = ((v, [m["text"] for doc in group for m in corpus.measures[doc]],
                      [len(corpus.measures[doc]) for doc in group]) for v, group in zip(vectors, groups))
-            pair_index = np.array([(index[a], index[b]) for a, b, _ in jobs], dtype=np.int64).reshape(-1, 2)
-            dtypes = tuple(write_work(Path(folder), work, pair_index).items())
+            dtypes = tuple(write_work(Path(folder), work, contents.pairs).items())
         finally:
             _SHARED.clear()
         del weights, vectors  # what the pairs need of them is in the folder
         release_free_memory()
         if local:
             local.renew()
-        span_jobs = [(folder, dtypes, i, min(i + span, len(jobs))) for i in range(0, len(jobs), span)]
+        n = len(contents.pairs)
+        span_jobs = [(folder, dtypes, i, min(i + span, n)) for i in range(0, n, span)]
         found = mapper(pair_links, span_jobs)  # workers begin; meanwhile the rows' columns are made here
         rows = LinkRows(jobs, [m for doc in paired for m in corpus.measures[doc]]) if jobs else None
-        chunks = [rows.table(links) for links in found]
+        expanded = [contents.expand(links) for links in found]
         forget_work()  # when the pairs ran in this process
+    order = np.argsort(np.concatenate([np.empty(0, dtype=np.int64), *(e.pair for e in expanded)]), kind="stable")
+    links = pa.concat_tables([to_table("links", []), *(rows.table(e) for e in expanded)]).take(order)  # job order
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
-    return {"links": pa.concat_tables([to_table("links", []), *chunks]), "citations": to_table("citations", citations)}
+    return {"links": links, "citations": to_table("citations", citations)}
+
+
+class PairContents:
+    """Documents whose measures are the same texts in the same order (a policy reposted) have the
+    same vectors, so pairs of documents with the same two contents have the same links: each
+    such pair of contents is compared once, between the first documents with them
+    (``work_docs``, ``pairs``), and its links are given to every pair of documents with it
+    (``expand``)."""
+
+    def __init__(self, jobs: list[tuple[str, str, str]], paired: list[str], measures: dict[str, list[dict]]) -> None:
+        index = {doc: i for i, doc in enumerate(paired)}
+        _, content = first_sight([tuple(m["text"] for m in measures[doc]) for doc in paired])
+        first_doc = np.unique(content, return_index=True)[1]  # each content's first document, in order
+        self.work_docs = [paired[i] for i in first_doc.tolist()]
+        counts = np.array([len(measures[doc]) for doc in paired], dtype=np.int64)
+        paired_first = np.cumsum(counts) - counts  # a document's first row among the paired documents' measures
+        work_first = np.cumsum(counts[first_doc]) - counts[first_doc]  # a content's first row in the work
+        doc_a = np.array([index[a] for a, _, _ in jobs], dtype=np.int64)
+        doc_b = np.array([index[b] for _, b, _ in jobs], dtype=np.int64)
+        a, b = content[doc_a], content[doc_b]
+        _, first_job, pair_of = np.unique(a * first_doc.size + b, return_index=True, return_inverse=True)
+        order = np.argsort(first_job, kind="stable")  # the pairs of contents in order of their first job
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        self.pair_of = rank[pair_of.ravel()]  # each job's pair of contents
+        self.pairs = np.stack([a[first_job[order]], b[first_job[order]]], axis=1).reshape(-1, 2)
+        self.shift = np.stack([paired_first[doc_a] - work_first[a], paired_first[doc_b] - work_first[b]], axis=1)
+        self.jobs = np.argsort(self.pair_of, kind="stable")  # the jobs of each pair of contents, in order
+        self.offsets = np.searchsorted(self.pair_of[self.jobs], np.arange(len(self.pairs) + 1))
+
+    def expand(self, found: LinkColumns) -> LinkColumns:
+        """The links of some pairs of contents (``found.pair``; measures as rows of the work) as the
+        links of every job with them: ``pair`` a job, measures rows of the paired documents'."""
+        count = self.offsets[found.pair + 1] - self.offsets[found.pair]
+        link = np.repeat(np.arange(found.pair.size), count)
+        job = self.jobs[np.repeat(self.offsets[found.pair], count) + np.arange(link.size)
+                        - np.repeat(np.cumsum(count) - count, count)]
+        return LinkColumns(job, found.measure[link] + self.shift[job, 0], found.other_measure[link] + self.shift[job, 1],
+                           found.score[link], found.same[link], found.passage[link])
 
 
 class LinkRows:
