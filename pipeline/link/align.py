@@ -378,20 +378,22 @@ def shared_passage(a: str, b: str) -> Passage:
 
 
 def shared_passages(pairs: list[tuple[str, str]]) -> np.ndarray:
-    """``shared_passage`` of each pair of texts, as rows (start, end, other start, other end): the
-    pairs that differ in one short stretch one by one (``whole_passage``), the others all at
-    once, their seeds as integers in numpy (``_seeded_passages``)."""
-    found = np.zeros((len(pairs), 4), dtype=np.int64)
+    """``shared_passage`` of each pair of texts, as rows (start, end, other start, other end): a
+    pair of texts met again (two measures reposted together) is read once; the pairs that differ
+    in one short stretch one by one (``whole_passage``), the others all at once, their seeds as
+    integers in numpy (``_seeded_passages``)."""
+    once, of = first_sight(pairs)
+    found = np.zeros((len(once), 4), dtype=np.int64)
     seeded = []
-    for k, (a, b) in enumerate(pairs):
+    for k, (a, b) in enumerate(once):
         whole = whole_passage(a, b)
         if whole is None:
             seeded.append(k)
         else:
             found[k] = (whole.start, whole.end, whole.other_start, whole.other_end)
     if seeded:
-        found[seeded] = _seeded_passages([pairs[k] for k in seeded])
-    return found
+        found[seeded] = _seeded_passages([once[k] for k in seeded])
+    return found[of]
 
 
 def _seeded_passages(pairs: list[tuple[str, str]]) -> np.ndarray:

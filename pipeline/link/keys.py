@@ -5,9 +5,12 @@ A character n-gram (n ≤ 3) of Han characters is one integer, its code points s
 """
 from __future__ import annotations
 
+from typing import Hashable, TypeVar
+
 import numpy as np
 import regex
 
+T = TypeVar("T", bound=Hashable)
 _NOT_HAN = regex.compile(r"\P{Han}+")
 _BITS = np.uint64(21)  # a code point fits 21 bits: three side by side fit 63
 
@@ -40,11 +43,11 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if ordered.size else ordered
 
 
-def first_sight(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """The distinct texts in order of first sight, and each text's index among them: a text
-    repeated (a reposted measure) is read once."""
-    index: dict[str, int] = {}
-    of = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+def first_sight(items: list[T]) -> tuple[list[T], np.ndarray]:
+    """The distinct items (texts, tuples of them) in order of first sight, and each item's index
+    among them: an item repeated (a reposted measure, a reposted document) is read once."""
+    index: dict[T, int] = {}
+    of = np.fromiter((index.setdefault(t, len(index)) for t in items), dtype=np.int64, count=len(items))
     return list(index), of
 
 
