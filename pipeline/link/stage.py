@@ -173,10 +173,13 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         span_jobs = [(folder, dtypes, i, min(i + span, n)) for i in range(0, n, span)]
         found = mapper(pair_links, span_jobs)  # workers begin; meanwhile the rows' columns are made here
         rows = LinkRows(jobs, [m for doc in paired for m in corpus.measures[doc]]) if jobs else None
-        expanded = [contents.expand(links) for links in found]
+        chunks, job_of = [to_table("links", [])], [np.empty(0, dtype=np.int64)]
+        for links in found:  # made into rows as they come
+            expanded = contents.expand(links)
+            chunks.append(rows.table(expanded))
+            job_of.append(expanded.pair)
         forget_work()  # when the pairs ran in this process
-    order = np.argsort(np.concatenate([np.empty(0, dtype=np.int64), *(e.pair for e in expanded)]), kind="stable")
-    links = pa.concat_tables([to_table("links", []), *(rows.table(e) for e in expanded)]).take(order)  # job order
+    links = pa.concat_tables(chunks).take(np.argsort(np.concatenate(job_of), kind="stable"))  # in the jobs' order
     for c, r in zip(citations, resolved):
         c["cited_doc_id"] = r
     return {"links": links, "citations": to_table("citations", citations)}
