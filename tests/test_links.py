@@ -423,3 +423,16 @@ def test_reposted_documents_get_the_links_of_the_first_copy_each(tmp_path):
         if seed_of[a] == seed_of[b]:  # a document and its copy: every measure is the same as itself
             itself = [r for r in rows if r[1] == r[2]]
             assert itself and all(r[3] == "same" and r[6:8] == r[8:10] for r in itself)
+
+
+def test_a_run_with_nothing_to_compare_writes_no_links_and_still_resolves_its_citations(tmp_path):
+    from pipeline.schema import TABLES
+
+    (tmp_path / "in").mkdir()
+    source = next(RAW.glob("000_*.txt"))
+    (tmp_path / "in" / "one.txt").write_bytes(source.read_bytes())  # one document: no pair
+    extract(tmp_path / "in", tmp_path / "out", quiet=True)
+    links = pq.read_table(tmp_path / "out" / "links.parquet")
+    assert links.num_rows == 0 and links.column_names == [name for name, _, _ in TABLES["links"]]
+    citations = pq.read_table(tmp_path / "out" / "citations.parquet").to_pylist()
+    assert citations and all("cited_doc_id" in c and c["cited_doc_id"] is None for c in citations)

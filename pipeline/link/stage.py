@@ -139,6 +139,10 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
     release_free_memory()
     jobs = [(*_oriented(a, b, basis, cited, corpus.issued), basis) for (a, b), basis in pairs.items()
             if corpus.measures.get(a) and corpus.measures.get(b)]
+    for c, r in zip(citations, resolved):
+        c["cited_doc_id"] = r
+    if not jobs:  # nothing to compare: no weights, no work folder
+        return {"links": to_table("links", []), "citations": to_table("citations", citations)}
     paired = sorted({doc for a, b, _ in jobs for doc in (a, b)})
     contents = PairContents(jobs, paired, corpus.measures)
     work_docs = contents.work_docs
@@ -172,7 +176,7 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
         n = len(contents.pairs)
         span_jobs = [(folder, dtypes, i, min(i + span, n)) for i in range(0, n, span)]
         found = mapper(pair_links, span_jobs)  # workers begin; meanwhile the rows' columns are made here
-        rows = LinkRows(jobs, [m for doc in paired for m in corpus.measures[doc]]) if jobs else None
+        rows = LinkRows(jobs, [m for doc in paired for m in corpus.measures[doc]])
         chunks, job_of = [to_table("links", [])], [np.empty(0, dtype=np.int64)]
         for links in found:  # made into rows as they come
             expanded = contents.expand(links)
@@ -180,8 +184,6 @@ def _link_tables(tables: dict[str, Path], mapper: Mapper, span: int, chunk: int)
             job_of.append(expanded.pair)
         forget_work()  # when the pairs ran in this process
     links = pa.concat_tables(chunks).take(np.argsort(np.concatenate(job_of), kind="stable"))  # in the jobs' order
-    for c, r in zip(citations, resolved):
-        c["cited_doc_id"] = r
     return {"links": links, "citations": to_table("citations", citations)}
 
 
