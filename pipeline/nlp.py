@@ -117,10 +117,6 @@ class SelectiveSegmenter:
         finally:
             self.everywhere = False
 
-    def _orth(self, word: str) -> int:
-        orth = self.orths[word] = self.vocab[word].orth
-        return orth
-
     def _cue_sentences(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each sentence (up to and including 。, ； or a line break) with a cue."""
         spans: list[tuple[int, int]] = []
@@ -144,11 +140,17 @@ class SelectiveSegmenter:
         words.extend(text[pos:])
         return words
 
+    def _ids(self, words: list[str]) -> list[int]:
+        """The words' lexeme ids; words not seen before in this process are learnt first, in order."""
+        try:
+            return list(map(self.orths.__getitem__, words))
+        except KeyError:
+            for word in [w for w in dict.fromkeys(words) if w not in self.orths]:
+                self.orths[word] = self.vocab[word].orth
+            return list(map(self.orths.__getitem__, words))
+
     def __call__(self, text: str) -> Doc:
-        words = self._words(text)
-        ids = list(map(self.orths.get, words))
-        if None in ids:  # tokens not seen before in this process
-            ids = [self._orth(w) if i is None else i for w, i in zip(words, ids)]
+        ids = self._ids(self._words(text))  # the words' strings are freed before the Doc is made
         doc = Doc(self.vocab, words=ids, spaces=[False] * len(ids))
         doc.user_data["text"] = text  # Doc.text would rebuild it from every token
         return doc

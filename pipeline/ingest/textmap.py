@@ -31,7 +31,7 @@ class MappedText:
     @classmethod
     def from_raw(cls, text: str) -> "MappedText":
         offsets = array("l")
-        offsets.frombytes(np.arange(len(text), dtype=_LONG).tobytes())  # not a Python int each
+        offsets.frombytes(memoryview(np.arange(len(text), dtype=_LONG)).cast("B"))  # no Python int each, no copy
         return cls(text, offsets, len(text))
 
     def raw_offset(self, i: int) -> int:
