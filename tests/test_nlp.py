@@ -63,6 +63,16 @@ def test_the_span_rulers_organ_agrees_with_the_lexicon_for_every_name():
         assert lexicon.organ_by_rule(rule, name) == lexicon.lookup(name), name
 
 
+def test_tokens_never_seen_before_are_learnt_in_order_and_read_as_the_ones_seen():
+    nlp = context().nlp
+    text = "𠀀𠀁由𠀂𠀃局牵头，𠀀𠀁。"  # characters no document of the run had
+    first = [t.text for t in nlp.make_doc(text)]
+    assert "".join(first) == text and first[:2] == ["𠀀", "𠀁"]
+    assert [t.text for t in nlp.make_doc(text)] == first  # seen now: the same tokens
+    learnt = list(nlp.tokenizer.orths)
+    assert sorted(learnt.index(c) for c in "𠀀𠀁𠀂𠀃") == [learnt.index(c) for c in "𠀀𠀁𠀂𠀃"]  # in order of first sight
+
+
 def test_numbers_never_grow_the_vocabulary():
     nlp = context().nlp
     nlp("到2025年，市卫生健康委负责新建123456个站点。")
