@@ -209,11 +209,11 @@ class PairContents:
         order = np.argsort(first_job, kind="stable")  # the pairs of contents in order of their first job
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
-        self.pair_of = rank[pair_of.ravel()]  # each job's pair of contents
+        pair_of = rank[pair_of.ravel()]  # each job's pair of contents
         self.pairs = np.stack([a[first_job[order]], b[first_job[order]]], axis=1).reshape(-1, 2)
         self.shift = np.stack([paired_first[doc_a] - work_first[a], paired_first[doc_b] - work_first[b]], axis=1)
-        self.jobs = np.argsort(self.pair_of, kind="stable")  # the jobs of each pair of contents, in order
-        self.offsets = np.searchsorted(self.pair_of[self.jobs], np.arange(len(self.pairs) + 1))
+        self.jobs = np.argsort(pair_of, kind="stable")  # the jobs of each pair of contents, in order
+        self.offsets = np.searchsorted(pair_of[self.jobs], np.arange(len(self.pairs) + 1))
 
     def expand(self, found: LinkColumns) -> LinkColumns:
         """The links of some pairs of contents (``found.pair``; measures as rows of the work) as the
