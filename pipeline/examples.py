@@ -119,6 +119,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("deadlines", "named_period"): _deadlines,
     ("deadlines", "exclude"): _deadlines,
     ("deadlines", "defined_period"): _deadlines,
+    ("deadlines", "year_context"): _deadlines,
     **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration")},
 }
 _DATED = {"deadlines", "targets"}

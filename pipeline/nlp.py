@@ -220,7 +220,8 @@ class StructureComponent(PolicyComponent):
         text = doc.user_data["text"]
         notes = ctx.responsibility.find_notes(text)
         note_lines = {text[n.start:n.end] for n in notes if n.standalone}
-        outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines)
+        outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines,
+                                lambda line: ctx.metadata.signer(line) is not None)
         meta = ctx.metadata.read(text, outline, doc.user_data.get("page_fields", ()))
         doc.user_data["metadata"] = meta
         doc.user_data["outline"] = outline

@@ -40,7 +40,8 @@ PROBE_SECONDS = 0.05
 # the stages read. A key or kind not listed is a misspelling (or a rule nothing would read).
 SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "deadlines": {"named_period": frozenset({"periods"}), "expression": frozenset({"kind", "on_issue"}),
-                  "exclude": frozenset(), "defined_period": frozenset({"reference"})},
+                  "exclude": frozenset(), "defined_period": frozenset({"reference"}),
+                  "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
                     "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"suffixes"}),
                     "blanket": frozenset()},

@@ -171,8 +171,9 @@ class TargetReader:
             if body.endswith(kept_ends):
                 break
             trail = self.trailing_reversed.match(body[::-1])
-            if trail:
-                end = self._drop_chars(tokens, end, trail.end())
+            before, taken = self._words_back(tokens, end, trail.end()) if trail else (end, 0)
+            if trail and taken == trail.end():  # whole words only: 应 of 应按, not of 相应
+                end = before
             elif tokens[end - 1][0] == "）" and "（" in body:
                 break  # keep a parenthesis the indicator opened
             elif tokens[end - 1][1].startswith(("p", "u", "x", "w", "c", "d")):
@@ -191,13 +192,13 @@ class TargetReader:
         return start
 
     @staticmethod
-    def _drop_chars(tokens: list[tuple[str, str]], end: int, n: int) -> int:
-        """Index before the tokens covering ``n`` characters before ``end`` (at least one token)."""
+    def _words_back(tokens: list[tuple[str, str]], end: int, n: int) -> tuple[int, int]:
+        """(index before the tokens covering ``n`` characters before ``end``, characters they hold)."""
         taken = 0
         while end > 0 and taken < n:
             end -= 1
             taken += len(tokens[end][0])
-        return end
+        return end, taken
 
     def _indicator(self, clause: str, q_start: int, q_end: int, times: list[tuple[int, int]],
                    kept_ends: tuple[str, ...] = ()) -> str | None:

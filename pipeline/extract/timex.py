@@ -3,10 +3,12 @@
 Each expression becomes a deadline (last day of the stated period), a period
 (start and end dates), a start (the day something takes effect), a recurrence
 or a duration (ISO 8601). The document's reference year completes dates written
-without one; with no reference year such a date stays null.
+without one; with no reference year, the year of the last date before it that
+states one does, and with none such a date stays null.
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from dataclasses import dataclass
@@ -58,6 +60,12 @@ def _year(groups: dict[str, str], key: str, default: int | None) -> int | None:
     return int(groups[key]) if key in groups else default
 
 
+def _year_before(stated: tuple[list[int], list[int]], at: int) -> int | None:
+    """The year of the last date stating one at or before ``at`` (None when there is none)."""
+    k = bisect.bisect_right(stated[0], at) - 1
+    return stated[1][k] if k >= 0 else None
+
+
 def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -82,6 +90,7 @@ class TimeReader:
         self.expressions = rules.of("deadlines", "expression")
         self.excludes = rules.of("deadlines", "exclude")
         self.defined = rules.of("deadlines", "defined_period")
+        self.year_context = rules.of("deadlines", "year_context")
         self.periods: dict[str, tuple[int, int]] = {}
         for rule in rules.of("deadlines", "named_period"):
             self.periods.update({k: tuple(v) for k, v in rule.get("periods", {}).items()})
@@ -167,12 +176,13 @@ class TimeReader:
             for m in rule.pattern.finditer(segment):
                 taken.add(start + m.start(), start + m.end())
         found: list[TimeExpression] = []
+        stated = None if year else self._years_stated(text)
         for rule in self.expressions:
             for m in rule.pattern.finditer(segment):
                 s, e = start + m.start(), start + m.end()
                 if taken.overlaps(s, e):
                     continue
-                expression = self._normalise(rule, m, year, start, issued)
+                expression = self._normalise(rule, m, year or _year_before(stated, s), start, issued)
                 if expression is None:
                     continue
                 if self._past(expression, year):
@@ -182,6 +192,11 @@ class TimeReader:
                 found.append(expression)
         found += self._defined_references(text, [f for f in found if f.kind == "period"], taken, end)
         return sorted(found, key=lambda x: x.start)
+
+    def _years_stated(self, text: str) -> tuple[list[int], list[int]]:
+        """Where the dates stating their year are (2026年5月), and those years, in text order."""
+        dated = sorted((m.start(), int(m.group("y"))) for rule in self.year_context for m in rule.pattern.finditer(text))
+        return [at for at, _ in dated], [y for _, y in dated]
 
     def _defined_references(self, text: str, periods: list[TimeExpression], taken: SpanSet,
                             end: int | None) -> list[TimeExpression]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import regex
@@ -148,6 +148,11 @@ class MetadataReader:
         m = self._search("organ", line)
         return m.group("organ") if m else None
 
+    def signer(self, line: str) -> str | None:
+        """An organ or institution signing alone on a line (广州市医疗保险服务中心)."""
+        m = self._search("signer", line)
+        return m.group("organ") if m else None
+
     def is_title_text(self, text: str) -> bool:
         return bool(self._search("title_suffix", text))
 
@@ -171,7 +176,9 @@ class MetadataReader:
         meta.title = title or embedded or self._first_title_line(lines)
         if meta.title and (m := self._search("organ_title", meta.title, full=True)):
             title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
-        meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines) or self._page_issuer(lines))
+        meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines, self.organ)
+                       or self._page_issuer(lines)
+                       or self._signature_issuer(split_lines(text[outline.body_end:]), self.signer))
         dated = self._issue_date(lines, text, outline)
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
@@ -294,17 +301,18 @@ class MetadataReader:
                 return t
         return None
 
-    def _signature_issuer(self, lines: list[Line]) -> str | None:
-        """The organs signing above a date line; joint signers (one a line) joined with 、."""
+    def _signature_issuer(self, lines: list[Line], organ: Callable[[str], str | None]) -> str | None:
+        """The organs (``organ`` of a line) signing above a date line; joint signers (one a line)
+        joined with 、. In the front matter only organs sign; after the body, institutions too."""
         for i in range(1, len(lines)):
             if not self._search("date", lines[i].text.strip(), full=True):
                 continue
             signers = []
             for line in reversed(lines[:i]):
-                organ = self.organ(line.text.strip())
-                if not organ:
+                signer = organ(line.text.strip())
+                if not signer:
                     break
-                signers.insert(0, organ)
+                signers.insert(0, signer)
             if signers:
                 return "、".join(signers)
         return None

@@ -7,11 +7,13 @@ a style already open (一、 after （一） in a copy that lost its first parts
 it closes that style and takes its place. A numbered line with numbered lines
 below it is a heading; one without is a measure, whose text runs on over
 unnumbered paragraphs until the next numbered line, a standalone note or the end
-of the body. Framing headings (总体要求, 指导思想 …) are sections whatever follows
+of the body; the lines signing right above the line that ends the body (an organ
+above the closing date) close it with that line. Framing headings (总体要求, 指导思想 …) are sections whatever follows
 them; annex items (after 附件) are never measures and never nest under the body.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import regex
@@ -124,8 +126,10 @@ def _title(text: str, start: int, line_end: int) -> str:
     return text[start:line_end].split("。", 1)[0].strip()
 
 
-def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
-    """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart."""
+def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
+                  is_signer: Callable[[str], bool] = lambda line: False) -> Outline:
+    """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart,
+    ``is_signer(line)`` an organ signing alone on its line."""
     lines = split_lines(text)
     items: list[Item] = []
     kinds: list[str] = []  # per line: item / note / end / text
@@ -148,7 +152,11 @@ def build_outline(text: str, rules: Rules, is_note_line) -> Outline:
             kinds.append("text")
     body_end = len(text)
     if "end" in kinds:
-        body_end = lines[kinds.index("end")].start
+        closing = kinds.index("end")
+        while closing > 0 and kinds[closing - 1] == "text" and is_signer(lines[closing - 1].text.strip()):
+            closing -= 1  # 广州市医疗保险服务中心 above 2025年10月14日: the signature
+            kinds[closing] = "end"
+        body_end = lines[closing].start
     _nest([i for i in items if i.line.start < body_end])
     _nest([i for i in items if i.line.start >= body_end])  # annex numbering starts afresh
     measures: list[Measure] = []
