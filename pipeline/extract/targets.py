@@ -239,7 +239,8 @@ class TargetReader:
 
     # -- indicators that need the sentence ---------------------------------------
     def _respectively(self, text: str, found: list[Target], times: list[TimeExpression]) -> list[Target]:
-        """A…、B…和C…分别下降15%、10%和26%: the k-th value measures the k-th listed subject."""
+        """A…、B…和C…分别下降15%、10%和26%: the k-th value measures the k-th listed subject, and a
+        comparator before the first value (分别不少于60万元、40万元) bounds every one."""
         out = list(found)
         groups: dict[int, list[int]] = {}
         for i, t in enumerate(found):
@@ -248,6 +249,12 @@ class TargetReader:
             if markers:  # the last 分别 before the quantity
                 groups.setdefault(c_start + markers[-1].start(), []).append(i)
         for at, members in groups.items():
+            verb = text[at:found[members[0]].at]
+            verb = verb[self.respectively.match(verb).end():]
+            shared = self._comparator(verb, "")[0]
+            for i in members[1:]:
+                if shared and out[i].comparator == "=":
+                    out[i] = replace(out[i], comparator=shared)
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
             clause = text[c_start:at]
             subject = _blanked(clause, [(t.start - c_start, t.end - c_start) for t in times.overlapping(c_start, at)]
@@ -256,17 +263,17 @@ class TargetReader:
             if len(items) != len(members) or len(items) < 2:
                 continue
             tail = ""
-            if "等" in items[-1]:
-                items[-1], tail = items[-1].split("等", 1)
+            words = [w for w, _ in _tagged(items[-1])]
+            if "等" in words:  # the word 等 (etc.), not the 等 of 二等奖
+                k = words.index("等")
+                items[-1], tail = "".join(words[:k]), "".join(words[k + 1:])
                 for category in self.category:
                     tail = category.sub("", tail, count=1)
-            verb = text[at:found[members[0]].at]
-            verb = verb[self.respectively.match(verb).end():]
             for item, i in zip(items, members):
                 tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
                 subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
                 indicator = self._trim_end(list(_tagged(subject + tail + verb)), self.kept_ends)
-                out[i] = replace(found[i], indicator=indicator or found[i].indicator)
+                out[i] = replace(out[i], indicator=indicator or found[i].indicator)
         return out
 
     def _dropped(self, phrase: str) -> list[tuple[int, int]]:
