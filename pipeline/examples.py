@@ -15,6 +15,7 @@ from pipeline.ingest.normalise import apply_replace_rule, split_table_cells
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import EXAMPLE_BUDGET, Rule, RuleError, Rules
+from pipeline.structure.outline import build_outline
 
 
 def _assigned(items) -> list[str]:
@@ -67,6 +68,14 @@ def _metadata(rule: Rule, text: str, ctx: Context):
     return m.group()
 
 
+def _numbered(rule: Rule, text: str, ctx: Context) -> str | list[str]:
+    """A line's label by the rule; for an ``in_run`` rule, the labels of its items in a text."""
+    if rule.get("in_run"):
+        return [item.label for item in build_outline(text, ctx.rules, lambda line: False).items if item.rule.id == rule.id]
+    m = rule.pattern.match(text)
+    return m.group("label") if m else ""
+
+
 def _lexicon(rule: Rule, text: str, ctx: Context) -> str:
     organ = ctx.lexicon.lookup(text)
     return f"{organ.canonical or ''}|{organ.level or ''}" if organ else ""
@@ -97,7 +106,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "html_chrome"): lambda r, t, c: ChromeNames([r]).names_chrome(t),
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
     ("normalise", "table_cells"): lambda r, t, c: split_table_cells(MappedText.from_raw(t), r, c.rules).text,
-    ("structure", "numbering"): lambda r, t, c: (m.group("label") if (m := r.pattern.match(t)) else ""),
+    ("structure", "numbering"): lambda r, t, c: _numbered(r, t, c),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,

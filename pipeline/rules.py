@@ -53,7 +53,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
                        "label": frozenset({"role"}), "role": frozenset({"role"}),
                        "assignment": frozenset({"template"}), "segment_cue": frozenset()},
-    "structure": {"numbering": frozenset({"always_item", "heading_only", "in_table", "rank"}),
+    "structure": {"numbering": frozenset({"always_item", "heading_only", "in_run", "in_table", "rank", "style"}),
                   "framing": frozenset(), "body_end": frozenset(), "table_column": frozenset()},
     "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "template", "unit",

@@ -99,13 +99,37 @@ def _rank(item: Item) -> int:
     return item.rule.get("rank", 99)
 
 
+def _style(item: Item) -> str:
+    return item.rule.get("style", item.rule.id)
+
+
+def _continues(other: Item | None, item: Item, number: int) -> bool:
+    """Whether ``other`` is an item of ``item``'s style numbered ``number``."""
+    return other is not None and _style(other) == _style(item) and other.label.isdigit() \
+        and int(other.label) == number
+
+
+def _in_runs(items: list[Item]) -> list[Item]:
+    """The items without those of ``in_run`` rules that continue no run of their style: the
+    item right before is not number n−1 and, for number 1, the item right after not 2."""
+    kept: list[Item] = []
+    for k, item in enumerate(items):
+        if item.rule.get("in_run"):
+            n = int(item.label)
+            after = items[k + 1] if k + 1 < len(items) else None
+            if not (_continues(kept[-1] if kept else None, item, n - 1) or (n == 1 and _continues(after, item, 2))):
+                continue
+        kept.append(item)
+    return kept
+
+
 def _nest(items: list[Item]) -> None:
     """Give each item its depth and parent from the order styles appear in."""
     stack: list[Item] = []
     for item in items:
-        styles = [s.rule.id for s in stack]
-        if item.rule.id in styles:
-            depth = styles.index(item.rule.id)
+        styles = [_style(s) for s in stack]
+        if _style(item) in styles:
+            depth = styles.index(_style(item))
         else:  # a new style: below the open ones, unless it ranks above one of them
             depth = next((i for i, s in enumerate(stack) if _rank(s) > _rank(item)), len(stack))
         del stack[depth:]
@@ -150,6 +174,11 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
             kinds.append("end")
         else:
             kinds.append("text")
+    items = _in_runs(items)
+    kept = {id(item) for item in items}
+    for index in [i for i, item in item_at.items() if id(item) not in kept]:  # 1.5亿元…: a number
+        kinds[index] = "text"
+        del item_at[index]
     body_end = len(text)
     if "end" in kinds:
         closing = kinds.index("end")
