@@ -7,6 +7,8 @@ where no note covers a measure, inline wording assigns the departments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+
 import regex
 
 from pipeline.extract.lexicon import Lexicon
@@ -14,7 +16,9 @@ from pipeline.extract.spans import SpanSet
 from pipeline.rules import Rule, Rules, compile_pattern
 
 _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
-_NAME_SEP = regex.compile(r"、(?![^（]*）)")
+_NAME_SEP = regex.compile(r"(?:、|[ \t\u3000]+)(?![^（]*）)")
+_COLON = regex.compile(r"[：:]")
+_LABEL_CHARS = 6  # the longest note label, 责任单位 and a space or two before its colon
 _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
@@ -80,6 +84,35 @@ class Responsibility:
         ]
 
     # -- notes ---------------------------------------------------------------
+    @cached_property
+    def _glued(self) -> regex.Pattern:
+        """Two or more department names with nothing between them (their spaces collapsed)."""
+        return regex.compile(rf"(?:(?P<d>{self.lexicon.dept_part})){{2,8}}")
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.lexicon.surface_forms())
+
+    def _unglued(self, name: str, start: int) -> list[tuple[str, int]]:
+        """``name`` as the names it is made of when it is known names run together
+        (市商务局市发展改革委: 市商务局 市发展改革委 lost the space between them), else itself."""
+        m = None if name in self._known else self._glued.fullmatch(name)
+        if not m:
+            return [(name, start)]
+        return [(part, start + s) for part, (s, _) in zip(m.captures("d"), m.spans("d"))]
+
+    def _at_labels(self, clause: str, at: int) -> list[tuple[str, int]]:
+        """The clause cut before each label inside it (牵头单位：A　责任单位：B lost its space): a
+        label ends in a colon, so it is looked for in the few characters before each one."""
+        cuts = []
+        for colon in _COLON.finditer(clause, 1):
+            k = next((k for k in range(max(1, colon.start() - _LABEL_CHARS), colon.start())
+                      if any(label.pattern.match(clause[k:]) for label in self.labels)), None)
+            if k is not None:
+                cuts.append(k)
+        bounds = [0] + cuts + [len(clause)]
+        return [(clause[a:b], at + a) for a, b in zip(bounds, bounds[1:])]
+
     def _names(self, clause: str, offset: int, role: str) -> list[tuple[str, int, int, str]]:
         """Department names of one clause as (name, start, end, role)."""
         merged: list[tuple[str, int]] = []
@@ -96,7 +129,7 @@ class Responsibility:
             if not name or len(name) > 30 or self.lexicon.is_blanket(name) or _NOT_A_NAME.search(name):
                 continue
             start = at + lead_ws + (len(stripped.strip()) - len(name))
-            names.append((name, start, start + len(name), role))
+            names += [(part, s, s + len(part), role) for part, s in self._unglued(name, start)]
         return names
 
     def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
@@ -108,7 +141,8 @@ class Responsibility:
             body = body[:stop]  # later sentences state conventions, not names
         found: list[tuple[str, int, int, str]] = []
         label_role = None
-        for clause, at in _split(_CLAUSE_SEP, body, body_start):
+        clauses = [cut for clause, at in _split(_CLAUSE_SEP, body, body_start) for cut in self._at_labels(clause, at)]
+        for clause, at in clauses:
             if any(c.pattern.search(clause) for c in self.conventions):
                 continue
             for label in self.labels:
