@@ -8,8 +8,10 @@ it closes that style and takes its place. A numbered line with numbered lines
 below it is a heading; one without is a measure, whose text runs on over
 unnumbered paragraphs until the next numbered line, a standalone note or the end
 of the body; the lines signing right above the line that ends the body (an organ
-above the closing date) close it with that line. Framing headings (总体要求, 指导思想 …) are sections whatever follows
-them; annex items (after 附件) are never measures and never nest under the body.
+above the closing date) close it with that line. A style marked ``in_run`` (1.3人户,
+ambiguous with a decimal) numbers an item only where it continues a run. Framing
+headings (总体要求, 指导思想 …) are sections whatever follows them; annex items
+(after 附件) are never measures and never nest under the body.
 """
 from __future__ import annotations
 
@@ -150,6 +152,18 @@ def _title(text: str, start: int, line_end: int) -> str:
     return text[start:line_end].split("。", 1)[0].strip()
 
 
+def _body_end(text: str, lines: list[Line], kinds: list[str], is_signer: Callable[[str], bool]) -> int:
+    """Where the body ends: at the first line that ends it, or at the lines signing right above
+    it (广州市医疗保险服务中心 above 2025年10月14日), which are marked as ending it too."""
+    if "end" not in kinds:
+        return len(text)
+    closing = kinds.index("end")
+    while closing > 0 and kinds[closing - 1] == "text" and is_signer(lines[closing - 1].text.strip()):
+        closing -= 1
+        kinds[closing] = "end"
+    return lines[closing].start
+
+
 def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
                   is_signer: Callable[[str], bool] = lambda line: False) -> Outline:
     """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart,
@@ -179,13 +193,7 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
     for index in [i for i, item in item_at.items() if id(item) not in kept]:  # 1.5亿元…: a number
         kinds[index] = "text"
         del item_at[index]
-    body_end = len(text)
-    if "end" in kinds:
-        closing = kinds.index("end")
-        while closing > 0 and kinds[closing - 1] == "text" and is_signer(lines[closing - 1].text.strip()):
-            closing -= 1  # 广州市医疗保险服务中心 above 2025年10月14日: the signature
-            kinds[closing] = "end"
-        body_end = lines[closing].start
+    body_end = _body_end(text, lines, kinds, is_signer)
     _nest([i for i in items if i.line.start < body_end])
     _nest([i for i in items if i.line.start >= body_end])  # annex numbering starts afresh
     measures: list[Measure] = []
