@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import regex
 
-from pipeline.extract.numbers import parse_number
+from pipeline.extract.numbers import int_of, parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.rules import Rule, Rules
 
@@ -57,7 +57,7 @@ class TimeExpression:
 
 def _year(groups: dict[str, str], key: str, default: int | None) -> int | None:
     """The year a group states, else ``default`` (the document's reference year)."""
-    return int(groups[key]) if key in groups else default
+    return int_of(groups[key]) if key in groups else default
 
 
 def _year_before(stated: tuple[list[int], list[int]], at: int) -> int | None:
@@ -101,9 +101,9 @@ class TimeReader:
         if y is None:
             return None
         if "d" in g and "m" in g:
-            return dt.date(y, int(g["m"]), int(g["d"]))
+            return dt.date(y, int_of(g["m"]), int_of(g["d"]))
         if "m" in g:
-            return _last_day(y, int(g["m"]))
+            return _last_day(y, int_of(g["m"]))
         if "q" in g:
             return _last_day(y, 3 * int(parse_number(g["q"])))
         if g.get("half") == "上半年":
@@ -117,13 +117,13 @@ class TimeReader:
         y1 = _year(g, "y1", year)
         if y1 is None:
             return None
-        begin = dt.date(y1, int(g.get("m1", 1)), int(g.get("d1", 1)))
+        begin = dt.date(y1, int_of(g.get("m1", "1")), int_of(g.get("d1", "1")))
         y2 = _year(g, "y2", y1)
-        m2 = int(g["m2"]) if "m2" in g else (int(g["m1"]) if "d2" in g and "m1" in g else None)
+        m2 = int_of(g["m2"]) if "m2" in g else (int_of(g["m1"]) if "d2" in g and "m1" in g else None)
         if m2 is None:
             end = dt.date(y2, 12, 31)
         else:
-            end = dt.date(y2, m2, int(g["d2"])) if "d2" in g else _last_day(y2, m2)
+            end = dt.date(y2, m2, int_of(g["d2"])) if "d2" in g else _last_day(y2, m2)
         return (begin, end) if begin <= end else None
 
     def _normalise(self, rule: Rule, m: regex.Match, year: int | None, start: int,
@@ -138,7 +138,7 @@ class TimeReader:
                 if rule.get("on_issue"):  # 自印发之日起: the day the document is issued
                     return TimeExpression(**base, date=issued)
                 y = _year(g, "y", year)  # 自2024年起 starts on 1 January
-                return TimeExpression(**base, date=dt.date(y, int(g.get("m", 1)), int(g.get("d", 1))) if y else None)
+                return TimeExpression(**base, date=dt.date(y, int_of(g.get("m", "1")), int_of(g.get("d", "1"))) if y else None)
             if kind == "period":
                 dates = self._period(g, year)
                 return TimeExpression(**base, start_date=dates[0], end_date=dates[1]) if dates else None
@@ -195,7 +195,7 @@ class TimeReader:
 
     def _years_stated(self, text: str) -> tuple[list[int], list[int]]:
         """Where the dates stating their year are (2026年5月), and those years, in text order."""
-        dated = sorted((m.start(), int(m.group("y"))) for rule in self.year_context for m in rule.pattern.finditer(text))
+        dated = sorted((m.start(), int_of(m.group("y"))) for rule in self.year_context for m in rule.pattern.finditer(text))
         return [at for at, _ in dated], [y for _, y in dated]
 
     def _defined_references(self, text: str, periods: list[TimeExpression], taken: SpanSet,

@@ -43,7 +43,7 @@ def page_date(value: str) -> dt.date | None:
 def _year_of(doc_number: regex.Match) -> int | None:
     """The year of a matched doc number (二○一二 too); None for an order number (令第179号)."""
     year = doc_number.group("year")
-    return int_of(year.replace("○", "〇")) if year else None
+    return int_of(year) if year else None
 
 
 def _unwrap(title: str) -> str:
