@@ -133,9 +133,12 @@ class Responsibility:
         return names
 
     def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
-        """Departments of the note ``text[start:end]`` (brackets included)."""
-        closed = text[end - 1] in "）〕】)"
-        body_start, body = start + 1, text[start + 1:end - 1 if closed else end]  # a copy may cut it open
+        """Departments of the note ``text[start:end]`` (brackets included; a note on a line of
+        its own may have none)."""
+        opened = text[start] in "（〔【("
+        closed = opened and text[end - 1] in "）〕】)"
+        body_start = start + opened
+        body = text[body_start:end - 1 if closed else end]  # a copy may cut it open
         stop = body.find("。")
         if stop >= 0:
             body = body[:stop]  # later sentences state conventions, not names
