@@ -93,7 +93,7 @@ def _deadlines(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
 
 
 def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
-    found = find_targets(ctx, text, 0, len(text), [], _times(text, year, ctx))
+    found = find_targets(ctx, text, 0, len(text), [], *ctx.times.find_all(text, year or None))
     return [f"{t.value:g}|{'' if t.value_max is None else format(t.value_max, 'g')}|{t.unit}|{t.comparator}|"
             f"{t.indicator or ''}" for t in found]
 

@@ -300,8 +300,8 @@ class TimexComponent(PolicyComponent):
         outline, meta, text = doc.user_data["outline"], doc.user_data["metadata"], doc.user_data["text"]
         titles = _titles(text, outline.body_start, outline.body_end)
         doc.user_data["titles"] = titles
-        times = ctx.times.find(text, meta.reference_year, titles, issued=meta.issue_date)
-        doc.user_data["times"] = times
+        times, past = ctx.times.find_all(text, meta.reference_year, titles, issued=meta.issue_date)
+        doc.user_data["times"], doc.user_data["past_times"] = times, past
         set_group(doc, "deadlines", "TIMEX", [
             {"measure_seq": _measure_at(outline.measures, t.start), "kind": t.kind, "text": t.text,
              "date": t.date, "start_date": t.start_date, "end_date": t.end_date, "every": t.every,
@@ -312,11 +312,12 @@ class TimexComponent(PolicyComponent):
 
 
 def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tuple[int, int]],
-                 times: list) -> list:
-    """Targets in ``text[start:end]``, skipping titles, quoted names and time expressions."""
+                 times: list, past: list = ()) -> list:
+    """Targets in ``text[start:end]``, skipping titles, quoted names and time expressions;
+    ``past`` are the past dates the time reader dropped (figures they date are no targets)."""
     quoted = [(m.start(), m.end()) for m in _QUOTED_NAME.finditer(text)]
-    blocked = titles + quoted + [(t.start, t.end) for t in times]
-    return ctx.targets.find(text, start, end, blocked, times)
+    blocked = titles + quoted + [(t.start, t.end) for t in [*times, *past]]
+    return ctx.targets.find(text, start, end, blocked, times, past)
 
 
 class TargetsComponent(PolicyComponent):
@@ -325,7 +326,7 @@ class TargetsComponent(PolicyComponent):
     def __call__(self, doc: Doc) -> Doc:
         ctx = self.ctx
         outline, times, text = doc.user_data["outline"], doc.user_data["times"], doc.user_data["text"]
-        targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"], times)
+        targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"], times, doc.user_data["past_times"])
         set_group(doc, "targets", "TARGET", [
             {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
              "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,

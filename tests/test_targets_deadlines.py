@@ -86,6 +86,16 @@ def test_numbers_in_names_scope_and_time_spans_are_not_targets():
         assert targets(sentence) == [], sentence
 
 
+def test_figures_a_past_date_governs_report_facts_and_are_not_targets():
+    assert targets("2020年末人均预期寿命82.25岁") == []
+    assert targets("截至2023年底，全市共有养老机构120家", year=2024) == []
+    assert targets("2022年全市地区生产总值1500亿元，同比增长6%") == []
+    # a later date in the sentence sets the next figure: a target
+    assert targets("2020年末人均预期寿命80岁，到2025年达到82岁") == ["82||岁|=|"]
+    # the same sentence in the year it names is no past
+    assert targets("截至2023年底，全市建成养老机构120家", year=2023) == ["120||家|=|养老机构"]
+
+
 def test_deadline_year_comes_from_the_governing_time_expression():
     found = context().targets.find("“十四五”期间，按照常住人口1—1.5‰核定乡镇卫生院编制。", 0, None, [],
                                    context().times.find("“十四五”期间，按照常住人口1—1.5‰核定乡镇卫生院编制。", 2023))

@@ -217,19 +217,20 @@ class TargetReader:
 
     # -- document --------------------------------------------------------------
     def find(self, text: str, start: int, end: int | None, blocked: list[tuple[int, int]],
-             times: list[TimeExpression]) -> list[Target]:
-        """Targets in ``text[start:end]``; ``blocked`` spans (names, quotes, time expressions) are skipped."""
+             times: list[TimeExpression], past: list[TimeExpression] = ()) -> list[Target]:
+        """Targets in ``text[start:end]``; ``blocked`` spans (names, quotes, time expressions) are
+        skipped, and so are figures a ``past`` date governs (2020年末…82.25岁 reports a fact)."""
         end = len(text) if end is None else end
         taken = SpanSet(blocked)
         found: list[Target] = []
         segment = text[start:end]
-        times = Times(times)
+        times, past = Times(times), Times(past)
         for rule, pattern in self.mentions:
             for m in pattern.finditer(segment):
                 s, e = start + m.start(), start + m.end()
                 if taken.overlaps(s, e):
                     continue
-                target = self._target(text, s, e, m, rule, start, end, times)
+                target = self._target(text, s, e, m, rule, start, end, times, past)
                 if target is not None:
                     taken.add(s, e)
                     found.append(target)
@@ -318,7 +319,7 @@ class TargetReader:
         return ""
 
     def _target(self, text: str, s: int, e: int, m: regex.Match, rule: Rule, lo: int, hi: int,
-                times: "Times") -> Target | None:
+                times: "Times", past: "Times") -> Target | None:
         c_start, c_end = self._bounds(text, s, e, _CLAUSE_END, lo, hi)
         left, right = text[c_start:s], text[e:c_end]
         groups = m.groupdict()
@@ -341,6 +342,8 @@ class TargetReader:
             return None
         value_max = parse_number(groups["num2"]) if groups.get("num2") else None
         sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
+        if _dated_past(times, past, s, sentence):
+            return None
         clause_times = [(t.start - c_start, t.end - c_start) for t in times.starting(c_start, c_end)]
         clause = text[c_start:c_end]
         indicator = self._indicator(clause, s - c_start - took_before, e - c_start + took_after, clause_times,
@@ -358,6 +361,17 @@ class TargetReader:
         if before:
             return before[-1].year
         return inside[0].year if inside else None
+
+
+def _dated_past(times: "Times", past: "Times", at: int, sentence: tuple[int, int]) -> bool:
+    """Whether the dated time expression nearest before ``at`` in its sentence is a past one:
+    the figure reports a fact (2020年末人均预期寿命82.25岁), unless a later date sets it
+    (2020年末为80岁，到2025年达到82岁: 82 is a target)."""
+    earlier = past.starting(sentence[0], at)
+    if not earlier:
+        return False
+    dated = [t for t in times.starting(sentence[0], at) if t.year]
+    return not dated or earlier[-1].start > dated[-1].start
 
 
 class Times(list):

@@ -170,12 +170,19 @@ class TimeReader:
         deadlines and periods over before it report past facts and are dropped.
         ``issued`` is the issue date (for 自印发之日起).
         """
+        return self.find_all(text, year, blocked, start, end, issued)[0]
+
+    def find_all(self, text: str, year: int | None, blocked: list[tuple[int, int]] = (), start: int = 0,
+                 end: int | None = None, issued: dt.date | None = None) -> tuple[list[TimeExpression], list[TimeExpression]]:
+        """(the time expressions ``find`` gives, the past ones it drops: 2020年末 in a 2023
+        document), each in text order."""
         segment = text[start:end]
         taken = SpanSet(blocked)
         for rule in self.excludes:  # never time expressions: rate parts, look-backs, plan names
             for m in rule.pattern.finditer(segment):
                 taken.add(start + m.start(), start + m.end())
         found: list[TimeExpression] = []
+        past: list[TimeExpression] = []
         stated = None if year else self._years_stated(text)
         for rule in self.expressions:
             for m in rule.pattern.finditer(segment):
@@ -187,11 +194,12 @@ class TimeReader:
                     continue
                 if self._past(expression, year):
                     taken.add(s, e)  # a past date is no part of a later expression either
+                    past.append(expression)
                     continue
                 taken.add(s, e)
                 found.append(expression)
         found += self._defined_references(text, [f for f in found if f.kind == "period"], taken, end)
-        return sorted(found, key=lambda x: x.start)
+        return sorted(found, key=lambda x: x.start), sorted(past, key=lambda x: x.start)
 
     def _years_stated(self, text: str) -> tuple[list[int], list[int]]:
         """Where the dates stating their year are (2026年5月), and those years, in text order."""
