@@ -59,7 +59,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "template", "unit",
                                       "unit_format"}),
                 "comparator": frozenset({"adjacent_before", "after", "before", "symbol"}),
-                "exclude": frozenset({"count_only", "left", "quantity", "right", "skip_units"}),
+                "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
                 "indicator": frozenset({"anywhere", "drop", "kept_ends", "leading", "trailing"}),
                 "enumeration": frozenset({"category", "markers"})},
 }

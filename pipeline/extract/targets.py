@@ -131,7 +131,8 @@ class TargetReader:
         """The ``left``, ``right`` and ``quantity`` patterns of the exclusion rules that apply to
         ``unit``, each part's as one pattern (``any_of``: it matches where one of them does)."""
         applying = [parts for rule, *parts in self.excludes if unit not in rule.get("skip_units", ())
-                    and not (rule.get("count_only") and unit not in self.count_units)]
+                    and not (rule.get("count_only") and unit not in self.count_units)
+                    and not (rule.get("not_count") and unit in self.count_units)]
         return tuple(any_of(tuple(p[k] for p in applying if p[k] is not None)) for k in range(3))
 
     def _comparator(self, left: str, right: str) -> tuple[str | None, int, int]:
