@@ -295,10 +295,13 @@ class MetadataReader:
         return None, None
 
     def _first_title_line(self, lines: list[Line]) -> str | None:
-        for line in lines:
+        """The first title-like line; an organ alone on the line above a 关于… title is its
+        first part (宜宾市人民政府办公室 / 关于做好…的通知), as in ``_title_lines_before``."""
+        for i, line in enumerate(lines):
             t = _unwrap(line.text.strip())
             if len(t) <= 60 and not _TITLE_BREAKERS.search(t) and self.is_title_text(t):
-                return t
+                above = self.organ(lines[i - 1].text.strip()) if i else None
+                return above + t if above and t.startswith("关于") else t
         return None
 
     def _signature_issuer(self, lines: list[Line], organ: Callable[[str], str | None]) -> str | None:
