@@ -291,6 +291,15 @@ def _measure_at(measures, offset: int):
     return next((m.seq for m in measures if m.start <= offset < m.end), None)
 
 
+def _in_measure(measures, at: int, start: int, end: int) -> tuple[int | None, int]:
+    """(the measure holding the quantity at ``at``, the quote's start): a quote that opens on
+    its item's line (1.每年培训…不少于500人次) starts at the measure's text, after the label."""
+    measure = next((m for m in measures if m.start <= at < m.end), None)
+    if measure is None:
+        return None, start
+    return measure.seq, min(max(start, measure.start), end)
+
+
 class TimexComponent(PolicyComponent):
     """Time expressions of the whole text (preamble, body and annexes): deadlines, periods,
     starts, recurrences, durations; titles and non-sentence lines outside the body are skipped."""
@@ -327,12 +336,13 @@ class TargetsComponent(PolicyComponent):
         ctx = self.ctx
         outline, times, text = doc.user_data["outline"], doc.user_data["times"], doc.user_data["text"]
         targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"], times, doc.user_data["past_times"])
-        set_group(doc, "targets", "TARGET", [
-            {"measure_seq": _measure_at(outline.measures, t.start), "indicator": t.indicator, "value": t.value,
-             "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,
-             "deadline_year": t.deadline_year, "quote": t.quote, "start": t.start, "end": t.end, "rule": t.rule}
-            for t in targets
-        ])
+        rows = []
+        for t in targets:
+            seq, start = _in_measure(outline.measures, t.at, t.start, t.end)
+            rows.append({"measure_seq": seq, "indicator": t.indicator, "value": t.value, "value_max": t.value_max,
+                         "unit": t.unit, "comparator": t.comparator, "deadline_year": t.deadline_year,
+                         "quote": text[start:t.end], "start": start, "end": t.end, "rule": t.rule})
+        set_group(doc, "targets", "TARGET", rows)
         return doc
 
 

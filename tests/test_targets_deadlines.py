@@ -161,3 +161,13 @@ def test_order_numbers_and_chinese_year_doc_numbers_give_a_reference_year_or_non
     chinese = process("鲁政发〔二○一二〕12号\n第一条 为加强管理，5月底前完成。\n".encode(), "b.txt", context())
     assert chinese.document["status"] == "ok"
     assert [d["date"] for d in chinese.tables["deadlines"]] == [dt.date(2012, 5, 31)]
+
+
+def test_a_target_on_its_items_first_line_belongs_to_the_item_and_its_quote_skips_the_label():
+    text = "一、重点任务\n1．每年培训托育从业人员不少于500人次。\n2．支持用人单位提供托育服务。\n"
+    rows = process(text.encode("utf-8"), "x.txt", context())
+    (target,) = rows.tables["targets"]
+    first = rows.tables["measures"][0]
+    assert target["measure_id"] == first["measure_id"]
+    assert target["quote"] == "每年培训托育从业人员不少于500人次"
+    assert rows.document["text"][target["start"]:target["end"]] == target["quote"]
