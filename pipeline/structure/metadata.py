@@ -166,7 +166,8 @@ class MetadataReader:
         table = next((i for i, line in enumerate(lines) if is_table_column(line.text, self.rules)), len(lines))
         lines = lines[:table]  # a table's header cells are not front matter
         meta = Metadata()
-        meta.doc_number = self._front_doc_number(lines)
+        promulgated = self._promulgation(lines)
+        meta.doc_number = self._front_doc_number(lines) or (promulgated and promulgated[0])
         notice = self._notice(lines)
         if notice:
             meta.notice_title, meta.issuer, embedded = notice
@@ -177,9 +178,9 @@ class MetadataReader:
         if meta.title and (m := self._search("organ_title", meta.title, full=True)):
             title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
         meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines, self.organ)
-                       or self._page_issuer(lines)
+                       or self._page_issuer(lines) or (promulgated and promulgated[1])
                        or self._signature_issuer(split_lines(text[outline.body_end:]), self.signer))
-        dated = self._issue_date(lines, text, outline)
+        dated = self._issue_date(lines, text, outline) or (promulgated and promulgated[2])
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
         self._apply_page_fields(meta, page_fields)
@@ -302,6 +303,15 @@ class MetadataReader:
             if len(t) <= 60 and not _TITLE_BREAKERS.search(t) and self.is_title_text(t):
                 above = self.organ(lines[i - 1].text.strip()) if i else None
                 return above + t if above and t.startswith("关于") else t
+        return None
+
+    def _promulgation(self, lines: list[Line]) -> tuple[str | None, str, tuple] | None:
+        """(order number, organ, (date, precision)) from a government rule's header line
+        (（2023年10月20日成都市人民政府令第215号公布…）), if the front matter has one."""
+        for line in lines:
+            m = self._search("promulgation", line.text.strip())
+            if m:
+                return self.doc_number(m.group("organ") + m.group("order")), m.group("organ"), self.date(m.group("date"))
         return None
 
     def _signature_issuer(self, lines: list[Line], organ: Callable[[str], str | None]) -> str | None:

@@ -1,4 +1,4 @@
-"""Titles in the front matter: an organ alone on the line above a 关于… title is its first part."""
+"""The front matter: titles with the organ line above them, and the header of a government rule."""
 from __future__ import annotations
 
 from pipeline.nlp import context
@@ -8,8 +8,12 @@ BODY = ("宜府办函〔2024〕8号\n各区县人民政府：\n为做好今年�
         "一、加强组织领导。建立工作机制。\n二、强化服务保障。做好技术服务。\n宜宾市人民政府办公室\n2024年2月20日\n")
 
 
+def _document(text: str) -> dict:
+    return process(text.encode("utf-8"), "notice.txt", context()).document
+
+
 def _title(text: str) -> str | None:
-    return process(text.encode("utf-8"), "notice.txt", context()).document["title"]
+    return _document(text)["title"]
 
 
 def test_an_organ_line_above_a_notice_title_is_part_of_it():
@@ -19,3 +23,11 @@ def test_an_organ_line_above_a_notice_title_is_part_of_it():
 
 def test_a_notice_title_with_no_organ_above_stays_as_written():
     assert _title("关于做好2024年春耕生产工作的通知\n" + BODY) == "关于做好2024年春耕生产工作的通知"
+
+
+def test_a_government_rules_header_gives_its_order_number_organ_and_date():
+    document = _document("成都市城市生活垃圾分类管理办法\n（2023年10月20日成都市人民政府令第215号公布　自2024年1月1日起施行）\n"
+                         "第一章　总则\n第一条　为了加强城市生活垃圾分类管理，制定本办法。\n第二条　本办法自2024年1月1日起施行。\n")
+    assert document["doc_number"] == "成都市人民政府令第215号"
+    assert document["issuer"] == "成都市人民政府" and document["region"] == "成都市"
+    assert str(document["issue_date"]) == "2023-10-20"
