@@ -46,6 +46,12 @@ def _year_of(doc_number: regex.Match) -> int | None:
     return int_of(year) if year else None
 
 
+def _with_organ(organ: str | None, title: str) -> str:
+    """An organ alone on the line above a 关于… title is its first part (榆阳区人民政府 /
+    关于…的实施意见, 宜宾市人民政府办公室 / 关于做好…的通知)."""
+    return organ + title if organ and title.startswith("关于") else title
+
+
 def _unwrap(title: str) -> str:
     """A title wrapped whole in 《》 loses the marks; titles cited inside it keep theirs."""
     if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
@@ -281,9 +287,7 @@ class MetadataReader:
             collected.insert(0, t)
             if len(collected) == 4:
                 break
-        title = _unwrap("".join(collected))
-        if organ and title.startswith("关于"):  # 榆阳区人民政府 / 关于…的实施意见: the organ is the title's
-            title = organ + title
+        title = _with_organ(organ, _unwrap("".join(collected)))
         return (title, organ) if title and self.is_title_text(title) else (None, None)
 
     def _body_title(self, lines: list[Line]) -> tuple[str | None, str | None]:
@@ -296,13 +300,11 @@ class MetadataReader:
         return None, None
 
     def _first_title_line(self, lines: list[Line]) -> str | None:
-        """The first title-like line; an organ alone on the line above a 关于… title is its
-        first part (宜宾市人民政府办公室 / 关于做好…的通知), as in ``_title_lines_before``."""
+        """The first title-like line, with the organ alone on the line above it (``_with_organ``)."""
         for i, line in enumerate(lines):
             t = _unwrap(line.text.strip())
             if len(t) <= 60 and not _TITLE_BREAKERS.search(t) and self.is_title_text(t):
-                above = self.organ(lines[i - 1].text.strip()) if i else None
-                return above + t if above and t.startswith("关于") else t
+                return _with_organ(self.organ(lines[i - 1].text.strip()) if i else None, t)
         return None
 
     def _promulgation(self, lines: list[Line]) -> tuple[str | None, str, tuple] | None:
