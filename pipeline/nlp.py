@@ -287,14 +287,19 @@ def _titles(text: str, body_start: int, body_end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _measure_holding(measures, offset: int):
+    return next((m for m in measures if m.start <= offset < m.end), None)
+
+
 def _measure_at(measures, offset: int):
-    return next((m.seq for m in measures if m.start <= offset < m.end), None)
+    measure = _measure_holding(measures, offset)
+    return measure.seq if measure else None
 
 
 def _in_measure(measures, at: int, start: int, end: int) -> tuple[int | None, int]:
     """(the measure holding the quantity at ``at``, the quote's start): a quote that opens on
     its item's line (1.每年培训…不少于500人次) starts at the measure's text, after the label."""
-    measure = next((m for m in measures if m.start <= at < m.end), None)
+    measure = _measure_holding(measures, at)
     if measure is None:
         return None, start
     return measure.seq, min(max(start, measure.start), end)
