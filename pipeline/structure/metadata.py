@@ -171,6 +171,7 @@ class MetadataReader:
         lines = split_lines(text[:front_end])
         table = next((i for i, line in enumerate(lines) if is_table_column(line.text, self.rules)), len(lines))
         lines = lines[:table]  # a table's header cells are not front matter
+        closing = split_lines(text[outline.body_end:])  # the signature block, 附件 and after
         meta = Metadata()
         promulgated = self._promulgation(lines)
         meta.doc_number = self._front_doc_number(lines) or (promulgated and promulgated[0])
@@ -185,8 +186,8 @@ class MetadataReader:
             title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
         meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines, self.organ)
                        or self._page_issuer(lines) or (promulgated and promulgated[1])
-                       or self._signature_issuer(split_lines(text[outline.body_end:]), self.signer))
-        dated = self._issue_date(lines, text, outline) or (promulgated and promulgated[2])
+                       or self._signature_issuer(closing, self.signer))
+        dated = self._issue_date(lines, closing) or (promulgated and promulgated[2])
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
         self._apply_page_fields(meta, page_fields)
@@ -339,11 +340,12 @@ class MetadataReader:
                 return m.group("organ")
         return None
 
-    def _issue_date(self, lines: list[Line], text: str, outline: Outline):
+    def _issue_date(self, lines: list[Line], closing: list[Line]):
+        """The date alone on a front line, else the last one after the body, else a labelled one."""
         for line in lines:
             if self._search("date", line.text.strip(), full=True):
                 return self.date(line.text)
-        for line in reversed(split_lines(text[outline.body_end:])):
+        for line in reversed(closing):
             if self._search("date", line.text.strip(), full=True):
                 return self.date(line.text)
         for line in lines:
