@@ -22,6 +22,7 @@ from pipeline.rules import Rule, Rules
 _ISO_UNIT = {"年": "Y", "年度": "Y", "半年": "M", "季度": "M", "月": "M", "个月": "M", "月度": "M", "周": "W",
              "日": "D", "天": "D", "工作日": "D", "个工作日": "D", "自然日": "D", "个自然日": "D", "小时": "H"}
 _UNIT_FACTOR = {"季度": 3, "半年": 6}
+_TEN_DAYS_END = {"上旬": 10, "中旬": 20}  # 下旬 ends on the month's last day
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,17 @@ class TimeReader:
             self.periods.update({k: tuple(v) for k, v in rule.get("periods", {}).items()})
 
     def _deadline(self, g: dict[str, str], year: int | None) -> dt.date | None:
-        """Last day of the stated year, half, quarter, month or day (None without a year)."""
+        """Last day of the stated year, half, quarter, month, ten days (上旬/中旬/下旬) or day
+        (None without a year); ``next_year`` (明年) is the year after the document's."""
         y = _year(g, "y", year)
         if y is None:
             return None
+        y += "next_year" in g
         if "d" in g and "m" in g:
             return dt.date(y, int_of(g["m"]), int_of(g["d"]))
         if "m" in g:
-            return _last_day(y, int_of(g["m"]))
+            last = _last_day(y, int_of(g["m"]))
+            return last.replace(day=_TEN_DAYS_END.get(g.get("xun"), last.day))
         if "q" in g:
             return _last_day(y, 3 * int(parse_number(g["q"])))
         if g.get("half") == "上半年":
