@@ -50,6 +50,9 @@ def _metadata(rule: Rule, text: str, ctx: Context):
     if name == "region_in_text":
         m = rule.pattern.search(text)
         return m.group("place") if m else ""
+    if name == "promulgation":
+        found = reader.promulgation(text)
+        return "|".join((found[1], found[0] or "", found[2][0].isoformat())) if found else ""
     if name == "organ_title":
         m = rule.pattern.fullmatch(text)
         return m.group("title") if m else ""

@@ -308,14 +308,21 @@ class MetadataReader:
                 return _with_organ(self.organ(lines[i - 1].text.strip()) if i else None, t)
         return None
 
+    def promulgation(self, line: str) -> tuple[str | None, str, tuple] | None:
+        """(order number, organ, (date, precision)) from the header line of a government rule
+        (（2023年10月20日成都市人民政府令第215号公布…）) or of a regulation a people's congress
+        adopted (（2022年8月30日深圳市第七届人民代表大会常务委员会第十一次会议通过）: no number,
+        the congress without its term)."""
+        m = self._search("promulgation", line.strip())
+        if not m:
+            return None
+        organ = (m.group("organ") or "") + (m.group("body") or "")
+        number = self.doc_number(organ + m.group("order")) if m.group("order") else None
+        return number, organ, self.date(m.group("date"))
+
     def _promulgation(self, lines: list[Line]) -> tuple[str | None, str, tuple] | None:
-        """(order number, organ, (date, precision)) from a government rule's header line
-        (（2023年10月20日成都市人民政府令第215号公布…）), if the front matter has one."""
-        for line in lines:
-            m = self._search("promulgation", line.text.strip())
-            if m:
-                return self.doc_number(m.group("organ") + m.group("order")), m.group("organ"), self.date(m.group("date"))
-        return None
+        """The first promulgation header in the front matter, if it has one."""
+        return next((found for line in lines if (found := self.promulgation(line.text))), None)
 
     def _signature_issuer(self, lines: list[Line], organ: Callable[[str], str | None]) -> str | None:
         """The organs (``organ`` of a line) signing above a date line; joint signers (one a line)
