@@ -24,9 +24,12 @@ _SENTENCE_END = "。！？!?\n"
 _SUBJECT_END = "。；;！？!?\n"
 _DIGIT = regex.compile(r"\d")
 _AMONG = regex.compile(r"^其中[，,：:]?")
-# an aside with an amount, a year or an annex of its own: （低于280元按280元资助）, （详见附件1）
-_NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d)[^（）]*）")
+# an aside with an amount, a year or an annex of its own, or a breakdown listing numbers:
+# （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）
+_NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d|\d[^（）]*[、，；][^（）]*\d)[^（）]*）")
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
+# a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
+_LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
 # a scope of places only (洛阳市、南阳市; 其他…的城市): the measured thing is elided
 _PLACES_ONLY = regex.compile(r"^(?:[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))(?:、[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))*$")
 _LEADING_PLACES = regex.compile(r"^(?:\p{Han}{1,8}?(?:省|州市|市|自治州|州(?![市县区])|县|区|盟|旗)、?)+")
@@ -395,7 +398,7 @@ class Times(list):
 
 def _after_last_quantity(left: str) -> str:
     """The left context after the last 、 that follows a quantity (合格率80%以上、纯度90%)."""
-    pieces = left.split("、")
+    pieces = _LIST_COMMA.split(left)
     for i in range(len(pieces) - 2, -1, -1):
         if _DIGIT.search(pieces[i]):
             return "、".join(pieces[i + 1:])
@@ -404,7 +407,7 @@ def _after_last_quantity(left: str) -> str:
 
 def _before_next_quantity(right: str) -> str:
     """The right context up to the 、 before the next quantity."""
-    pieces = right.split("、")
+    pieces = _LIST_COMMA.split(right)
     for i in range(1, len(pieces)):
         if _DIGIT.search(pieces[i]):
             return "、".join(pieces[:i])
