@@ -60,7 +60,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                                       "unit_format"}),
                 "comparator": frozenset({"adjacent_before", "after", "before", "symbol"}),
                 "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
-                "indicator": frozenset({"anywhere", "drop", "kept_ends", "leading", "trailing"}),
+                "indicator": frozenset({"anywhere", "drop", "kept_ends", "kept_starts", "leading", "trailing"}),
                 "enumeration": frozenset({"category", "markers"})},
 }
 _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})

@@ -106,6 +106,7 @@ class TargetReader:
             _alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
         self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
         self.kept_ends = tuple(w for r in trim for w in r.get("kept_ends", []))
+        self.kept_starts = frozenset(w for r in trim for w in r.get("kept_starts", []))
         self.drop = [compile_pattern(d, parts, r.file, r.id) for r in trim for d in r.get("drop", [])]
         lists = rules.of("targets", "enumeration")
         self.respectively = regex.compile(_alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
@@ -154,13 +155,16 @@ class TargetReader:
         return self._trim_end(tokens[self._trim_start(tokens):], kept_ends)
 
     def _trim_start(self, tokens: list[tuple[str, str]], by_pos: bool = True) -> int:
-        """Index of the first token after leading scope, time and (``by_pos``) function words."""
+        """Index of the first token after leading scope, time and (``by_pos``) function words; a
+        ``kept_starts`` word (日间 of 日间照料中心, though jieba tags it as time) stops the trim."""
         start = 0
         while start < len(tokens):
             head = "".join(w for w, _ in tokens[start:])
             lead = self.leading.match(head)
             if lead:
                 start = self._skip_chars(tokens, start, lead.end())
+            elif tokens[start][0] in self.kept_starts:
+                break
             elif by_pos and (tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、"):
                 start += 1
             else:
