@@ -54,6 +54,30 @@ def test_chrome_named_by_class_or_id_and_short_link_blocks_go_body_tables_stay()
     assert "新建公共租赁住房建设项目" in text and "市住房城乡建设局" in text
 
 
+def test_a_footer_beside_the_body_goes_though_it_reads_like_running_text():
+    footer = ("<div class='foot'><p>主办单位：湖州市人民政府办公室，湖州市大数据发展管理局负责日常维护</p>"
+              "<p>地址：湖州市仁皇山路666号，邮政编码：313000，联系电话：0572-2395000，欢迎提出意见建议</p></div>")
+    items = "".join(f"<p>{n}、完善第{n}项制度。各区于2024年{n}月底前完成备案工作，提高服务水平和办事效率。</p>" for n in "三四五六")
+    text = _read(_page(f"<div class='TRS_Editor'>{BODY}{items}</div>{footer}"))[0]["text"]
+    assert "仁皇山路" not in text and "主办单位" not in text and "全市新建公共租赁住房1000套" in text
+
+
+def test_footer_lines_of_a_text_copy_go():
+    text = _read(("一、加强保障。到2025年，全市新建公共租赁住房1000套。\n"
+                  "主办：湖州市人民政府办公室　承办：湖州市大数据发展管理局\n"
+                  "网站标识码：3305000001　浙ICP备05001234号　浙公网安备 33050202000123号\n").encode(), "copy.txt")[0]["text"]
+    assert "ICP" not in text and "承办" not in text and "1000套" in text
+
+
+def test_a_cover_notice_as_the_page_heading_is_the_notice_title():
+    page = _page("<h1>湖州市人民政府办公室关于印发湖州市住房保障若干措施的通知</h1>"
+                 f"<div class='content'><p>湖州市住房保障若干措施</p>{BODY}</div>")
+    document = _read(page)[0]
+    assert document["title"] == "湖州市住房保障若干措施"
+    assert document["notice_title"] == "湖州市人民政府办公室关于印发湖州市住房保障若干措施的通知"
+    assert document["issuer"] == "湖州市人民政府办公室"
+
+
 def test_a_listing_page_keeps_its_list_of_long_titles():
     items = "".join(f"<li><a href='#'>广州市劳动人事争议仲裁委员会关于第{n}批案件开庭公告的通知</a>"
                     f"<span>[2025-01-1{n}]</span></li>" for n in range(1, 8))

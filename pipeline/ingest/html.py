@@ -200,8 +200,9 @@ def _scores(root) -> dict:
     return scores
 
 
-def _main_blocks(root) -> list:
-    """The main block and those of its siblings that hold running text too."""
+def _main_blocks(root, chrome: ChromeNames) -> list:
+    """The main block and those of its siblings that hold running text too and are not named
+    as chrome (a footer's address and licence lines are running text of a kind)."""
     scores = _scores(root)
     if not scores:
         return [root]
@@ -214,7 +215,7 @@ def _main_blocks(root) -> list:
         if sibling is top:
             blocks.append(sibling)
             continue
-        if not isinstance(sibling.tag, str):
+        if not isinstance(sibling.tag, str) or chrome.names_chrome(f"{sibling.get('class', '')} {sibling.get('id', '')}"):
             continue
         text = _text(sibling)
         han = han_count(text)
@@ -302,7 +303,7 @@ def html_text(data: bytes, rules: Rules) -> Decoded:
     body = root.find("body")
     body = body if body is not None else root
     chrome = rules.derived(ChromeNames.of)
-    blocks = _main_blocks(body)
+    blocks = _main_blocks(body, chrome)
     heading = _heading_before(body, blocks[0])
     if heading is not None:  # the page's heading names the page; the body keeps its own title
         fields.append(PageField("title", heading.tag.lower(), " ".join(_text(heading).split())))

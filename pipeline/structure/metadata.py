@@ -208,7 +208,11 @@ class MetadataReader:
             meta.issuer = "、".join(p for p in _ORGAN_LIST.split(page.get("issuer") or page["publisher"]) if p)
         if page.get("issue_date") and (dated := page_date(page["issue_date"])):
             meta.issue_date, meta.issue_date_precision = dated, "day"
-        if page.get("title") and (not meta.title or meta.title not in page["title"]):
+        notice = page.get("title") and self._search("notice_title", page["title"], full=True)
+        if notice and not meta.notice_title and meta.title and meta.title in page["title"]:
+            meta.notice_title = page["title"]  # the page's heading is the cover notice of the text's policy
+            meta.issuer = meta.issuer or notice.group("issuer")
+        elif page.get("title") and (not meta.title or meta.title not in page["title"]):
             meta.title = page["title"]  # unless the text's own title is the page's, or its policy's
 
     def _reference_year(self, meta: Metadata, text: str) -> int | None:
