@@ -111,6 +111,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("normalise", "table_cells"): lambda r, t, c: split_table_cells(MappedText.from_raw(t), r, c.rules).text,
     ("structure", "numbering"): lambda r, t, c: _numbered(r, t, c),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),
+    ("structure", "closing_provision"): lambda r, t, c: _matches(r, t),
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,
     ("departments", "level"): _lexicon,

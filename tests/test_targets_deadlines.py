@@ -171,3 +171,15 @@ def test_a_target_on_its_items_first_line_belongs_to_the_item_and_its_quote_skip
     assert target["measure_id"] == first["measure_id"]
     assert target["quote"] == "每年培训托育从业人员不少于500人次"
     assert rows.document["text"][target["start"]:target["end"]] == target["quote"]
+
+
+def test_the_policys_closing_provision_is_no_measures_text_unless_it_is_an_items_own():
+    closing = "本措施自2024年5月1日起施行，有效期至2026年12月31日。\n"
+    after_items = process(("一、强化保障。每年安排资金1亿元。\n二、优化服务。提高办事效率。\n" + closing).encode(),
+                          "a.txt", context())
+    assert [m["text"] for m in after_items.tables["measures"]][-1] == "优化服务。提高办事效率。"
+    assert {(d["kind"], d["measure_id"]) for d in after_items.tables["deadlines"]} >= {("start", None), ("deadline", None)}
+    own = process(("一、强化保障。每年安排资金1亿元。\n二、其他事宜\n" + closing).encode(), "b.txt", context())
+    last = own.tables["measures"][-1]
+    assert last["text"].startswith("其他事宜\n本措施自2024年5月1日起施行")
+    assert all(d["measure_id"] == last["measure_id"] for d in own.tables["deadlines"] if d["kind"] == "start")

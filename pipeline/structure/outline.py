@@ -89,12 +89,22 @@ def ends_body(line: str, rules: Rules) -> bool:
     return any(r.pattern.search(line) for r in rules.of("structure", "body_end"))
 
 
+def is_closing_provision(line: str, rules: Rules) -> bool:
+    """本办法自…起施行, 本措施由…负责解释: text of the policy as a whole, no measure's."""
+    return any(r.pattern.search(line) for r in rules.of("structure", "closing_provision"))
+
+
 _SENTENCE_MARK = regex.compile(r"[。；，：！？;,:]")
 
 
 def _is_title_only(line_rest: str) -> bool:
     """A heading title: short and without sentence punctuation."""
     return len(line_rest) <= 30 and not _SENTENCE_MARK.search(line_rest)
+
+
+def _titles_only(item: Item | None, line: str) -> bool:
+    """Whether ``item`` is a title alone on the line before (八、其他事宜): the next line is its text."""
+    return item is not None and _is_title_only(item.line.text[item.content_start - item.line.start:].strip())
 
 
 def _rank(item: Item) -> int:
@@ -170,7 +180,7 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
     ``is_signer(line)`` an organ signing alone on its line."""
     lines = split_lines(text)
     items: list[Item] = []
-    kinds: list[str] = []  # per line: item / note / end / text
+    kinds: list[str] = []  # per line: item / note / end / closing / text
     item_at: dict[int, Item] = {}
     in_table = False
     for index, line in enumerate(lines):
@@ -186,6 +196,8 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
             kinds.append("note")
         elif items and ends_body(line.text, rules):
             kinds.append("end")
+        elif items and is_closing_provision(line.text, rules) and not _titles_only(item_at.get(index - 1), line.text):
+            kinds.append("closing")
         else:
             kinds.append("text")
     items = _in_runs(items)
