@@ -18,7 +18,7 @@ from pipeline.rules import Rule, Rules, compile_pattern
 _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
 _NAME_SEP = regex.compile(r"(?:、|[ \t\u3000]+)(?![^（]*）)")
 _COLON = regex.compile(r"[：:]")
-_LABEL_CHARS = 6  # the longest note label, 责任单位 and a space or two before its colon
+_LABEL_CHARS = 6  # the longest note label (主要责任单位), or 责任单位 and a space or two before its colon
 _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
@@ -106,9 +106,9 @@ class Responsibility:
         label ends in a colon, so it is looked for in the few characters before each one."""
         cuts = []
         for colon in _COLON.finditer(clause, 1):
-            k = next((k for k in range(max(1, colon.start() - _LABEL_CHARS), colon.start())
+            k = next((k for k in range(max(0, colon.start() - _LABEL_CHARS), colon.start())
                       if any(label.pattern.match(clause[k:]) for label in self.labels)), None)
-            if k is not None:
+            if k:  # not 0: a label opening the clause (主要责任单位：) is no cut
                 cuts.append(k)
         bounds = [0] + cuts + [len(clause)]
         return [(clause[a:b], at + a) for a, b in zip(bounds, bounds[1:])]
@@ -154,6 +154,8 @@ class Responsibility:
                     label_role = label.get("role")
                     clause, at = clause[m.end():], at + m.end()
                     break
+            if label_role == "none":  # 完成时限：…, 责任领导：… name no department
+                continue
             role = label_role or "all"
             for word in self.roles:
                 m = word.pattern.search(clause)
