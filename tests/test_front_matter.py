@@ -31,3 +31,18 @@ def test_a_government_rules_header_gives_its_order_number_organ_and_date():
     assert document["doc_number"] == "成都市人民政府令第215号"
     assert document["issuer"] == "成都市人民政府" and document["region"] == "成都市"
     assert str(document["issue_date"]) == "2023-10-20"
+
+
+def test_a_regulation_adopted_by_a_peoples_congress_is_issued_by_it_on_that_day():
+    document = _document("深圳市养老服务条例\n（2022年8月30日深圳市第七届人民代表大会常务委员会第十一次会议通过）\n"
+                         "第一条　为了规范养老服务工作，制定本条例。\n第二条　本条例自2022年10月1日起施行。\n")
+    assert document["issuer"] == "深圳市人民代表大会常务委员会" and document["region"] == "深圳市"
+    assert str(document["issue_date"]) == "2022-08-30" and document["doc_number"] is None
+
+
+def test_joint_organs_on_one_line_above_the_title_stay_and_sign_apart():
+    document = _document("中共宜宾市委办公室　宜宾市人民政府办公室\n关于做好2024年春耕生产工作的通知\n"
+                         + BODY.replace("宜宾市人民政府办公室\n", "中共宜宾市委办公室　　宜宾市人民政府办公室\n"))
+    assert document["title"] == "中共宜宾市委办公室宜宾市人民政府办公室关于做好2024年春耕生产工作的通知"
+    assert document["issuer"] == "中共宜宾市委办公室、宜宾市人民政府办公室"
+    assert document["region"] == "宜宾市"

@@ -53,8 +53,10 @@ class HeadFinder:
         return len(line) <= 30 and self.doc_number.search(line) is not None
 
     def _head_material(self, line: str) -> bool:
+        """An organ, or joint organs apart on one line (中共丽水市委办公室　丽水市人民政府办公室), a
+        date or a doc number."""
         line = line.strip()
-        return bool(self.organ.fullmatch(line)
+        return bool(all(self.organ.fullmatch(organ) for organ in _SPACE.split(line))
                     or self.date.fullmatch(line) or self._doc_number_line(line))
 
     def _head(self, view: str, lines: list[tuple[int, int]]) -> int | None:

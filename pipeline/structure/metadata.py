@@ -184,9 +184,11 @@ class MetadataReader:
         meta.title = title or embedded or self._first_title_line(lines)
         if meta.title and (m := self._search("organ_title", meta.title, full=True)):
             title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
+        signed = self._signature_issuer(closing, self.signer)
         meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines, self.organ)
-                       or self._page_issuer(lines) or (promulgated and promulgated[1])
-                       or self._signature_issuer(closing, self.signer))
+                       or self._page_issuer(lines) or (promulgated and promulgated[1]) or signed)
+        if signed and "、" in signed and signed.replace("、", "") == meta.issuer:
+            meta.issuer = signed  # joint organs on one header line, apart in the signature
         dated = self._issue_date(lines, closing) or (promulgated and promulgated[2])
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
