@@ -161,8 +161,9 @@ class TargetReader:
         while start < len(tokens):
             head = "".join(w for w, _ in tokens[start:])
             lead = self.leading.match(head)
-            if lead:
-                start = self._skip_chars(tokens, start, lead.end())
+            after, taken = self._words_forward(tokens, start, lead.end()) if lead else (start, 0)
+            if lead and taken == lead.end():  # whole words only: not 建成 of 建成区
+                start = after
             elif tokens[start][0] in self.kept_starts:
                 break
             elif by_pos and (tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、"):
@@ -191,13 +192,13 @@ class TargetReader:
         return "".join(w for w, _ in tokens[:end])
 
     @staticmethod
-    def _skip_chars(tokens: list[tuple[str, str]], start: int, n: int) -> int:
-        """Index after the tokens covering ``n`` characters from ``start`` (at least one token)."""
+    def _words_forward(tokens: list[tuple[str, str]], start: int, n: int) -> tuple[int, int]:
+        """(index after the tokens covering ``n`` characters from ``start``, characters they hold)."""
         taken = 0
         while start < len(tokens) and taken < n:
             taken += len(tokens[start][0])
             start += 1
-        return start
+        return start, taken
 
     @staticmethod
     def _words_back(tokens: list[tuple[str, str]], end: int, n: int) -> tuple[int, int]:
