@@ -98,8 +98,9 @@ class TimeReader:
 
     def _deadline(self, g: dict[str, str], year: int | None) -> dt.date | None:
         """Last day of the stated year, half, quarter, month, ten days (上旬/中旬/下旬) or day
-        (None without a year); ``next_year`` (明年) is the year after the document's."""
-        y = _year(g, "y", year)
+        (None without a year); ``next_year`` (明年) is the year after the document's, ``name``
+        a plan period's last year (“十四五”末)."""
+        y = self.periods[g["name"]][1] if "name" in g else _year(g, "y", year)
         if y is None:
             return None
         y += "next_year" in g
