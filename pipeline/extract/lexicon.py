@@ -83,7 +83,7 @@ class Lexicon:
             canonical, rule = self.stems[rest]
             return Organ(canonical, level, rule)
         if self.unknown_organ.fullmatch(name) and not self.is_blanket(name):
-            return Organ(None, None, "departments.organ_form")  # an organ by its form: name unknown
+            return Organ(None, level, "departments.organ_form")  # an organ by its form: name unknown, level by its prefix
         return None
 
     def is_blanket(self, name: str) -> bool:
