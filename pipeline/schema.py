@@ -21,7 +21,8 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("source_sha256", pa.string(), "SHA-256 of the raw bytes"),
         ("status", pa.string(), "ok or failed"),
         ("error", pa.string(), "null when ok; what went wrong and what to do, when failed"),
-        ("encoding", pa.string(), "detected input encoding (utf-8, utf-8-sig, gb18030, big5, utf-16…)"),
+        ("encoding", pa.string(), "detected input encoding (utf-8, utf-8-sig, gb18030, big5, utf-16…); it says so when "
+                                  "undecodable bytes were replaced or mojibake (bytes read as Latin-1) repaired"),
         ("script", pa.string(), "simplified, traditional or mixed (of the input)"),
         ("title", pa.string(), "the policy's own title"),
         ("notice_title", pa.string(), "title of the cover notice that forwards the policy, if any"),

@@ -285,6 +285,34 @@ def test_legacy_text_stays_legacy_and_garbage_stays_undecodable():
         decode(bytes(range(0x80, 0x100)) * 8 + b"\xff\xfe\xfd")
 
 
+@pytest.mark.parametrize("codec", ["gb18030", "utf-8", "big5"])
+@pytest.mark.parametrize("reading", ["latin-1", "cp1252"])
+def test_mojibake_of_chinese_bytes_read_as_latin_1_is_repaired(codec, reading):
+    from pipeline.ingest.read import decode
+
+    text = SEED[:3000]
+    if codec == "big5":
+        text = "".join(c if c.encode("big5", "ignore") or c in "\n" else "口" for c in opencc.OpenCC("s2t").convert(text))
+    data = text.encode(codec)
+    # as a browser reads Windows-1252: the five bytes it has no character for stay C1 controls
+    mangled = "".join(bytes([b]).decode(reading, errors="ignore") or chr(b) for b in data)
+    decoded = decode(mangled.encode("utf-8"))
+    assert decoded.encoding.endswith("(repaired: it had been read as Latin-1)") and decoded.text == text
+
+
+def test_latin_text_and_legacy_copies_with_a_stray_byte():
+    from pipeline.ingest.read import decode
+
+    french = "Résumé des mesures : création d'emplois, formation élémentaire à l'été. " * 20
+    assert decode(french.encode("utf-8")) == decode(french.encode("utf-8")) and decode(french.encode("utf-8")).text == french
+    accents = "ÀÉÎÕÜàéîõü" * 100  # all Latin-1, but its bytes do not read as common Han
+    assert decode(accents.encode("utf-8")).encoding == "utf-8"
+    data = SEED[:300].encode("gb18030") + b"\xff" + SEED[300:600].encode("gb18030")
+    decoded = decode(data)
+    assert decoded.encoding.startswith("gb18030 (") and decoded.text.count("\ufffd") == 1
+    assert decoded.text.replace("\ufffd", "") == SEED[:600]
+
+
 def test_the_cycle_collector_is_paused_while_a_document_is_read_and_resumes_after():
     import gc
 

@@ -131,9 +131,15 @@ def decode(data: bytes) -> Decoded:
         raise ReadError("not text: the file holds binary bytes (control characters); "
                         "check that it is a text export of the document")
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        return _legacy(data)
+    return _unmangled(text) or Decoded(text, "utf-8")
+
+
+def _legacy(data: bytes) -> Decoded:
+    """Bytes that are not UTF-8: GB18030 or Big5, whichever reads as common Han; UTF-8 or a
+    legacy encoding with a few undecodable byte sequences (a cut, a stray byte), replaced."""
     decoded = []
     for encoding in _CANDIDATES:
         try:
@@ -142,15 +148,58 @@ def decode(data: bytes) -> Decoded:
             continue
         decoded.append((_common_han_share(text), encoding, text))
     share, encoding, text = max(decoded, key=lambda d: d[0]) if decoded else (0.0, None, None)
-    if share <= LEGACY_SHARE:  # UTF-8 but for a few undecodable byte sequences (a cut, a stray byte)?
-        damaged, bad = _undecodable(data, "utf-8")  # text in a legacy encoding fails on nearly every Han
-        if bad <= max(1, len(damaged) * DAMAGED_UTF8):
-            return _replaced("utf-8", damaged, bad)
+    if share > LEGACY_SHARE:
+        return Decoded(text, encoding)
+    damaged, bad = _undecodable(data, "utf-8")  # text in a legacy encoding fails on nearly every Han
+    if bad <= max(1, len(damaged) * DAMAGED_SHARE):
+        return _replaced("utf-8", damaged, bad)
+    for codec in _CANDIDATES:  # a legacy copy with a stray byte or two: only if it then reads as common Han
+        damaged, bad = _undecodable(data, codec)
+        if bad <= max(3, len(damaged) * DAMAGED_SHARE) and _common_han_share(damaged) > LEGACY_SHARE:
+            return _replaced(codec, damaged, bad)
     if encoding is None:
         raise ReadError("cannot decode: the bytes are not valid UTF-8, UTF-16, GB18030 or Big5; "
                         "re-save the file as UTF-8")
     return Decoded(text, encoding)
 
 
+_LATIN_1_SUPPLEMENT = regex.compile(r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_HAN = regex.compile(r"\p{Han}")
+
+
+def _as_single_bytes(text: str) -> bytes | None:
+    """The bytes a Latin-1 / Windows-1252 reading turned into ``text`` (None if it is not one)."""
+    out = bytearray()
+    for c in text:
+        if ord(c) < 256:
+            out.append(ord(c))
+        else:
+            try:
+                out += c.encode("cp1252")
+            except UnicodeEncodeError:
+                return None
+    return bytes(out)
+
+
+def _unmangled(text: str) -> Decoded | None:
+    """Mojibake: Chinese bytes once read as Latin-1 or Windows-1252 and saved as UTF-8
+    (ºÚÁú½­Ê¡ -> 黑龙江省, é»\x91é¾\x99 -> 黑龙). Repaired when such characters make up most of
+    the text, it has almost no Han, and its bytes decode to common Han characters."""
+    sample = text[:20000]
+    mangled = len(_LATIN_1_SUPPLEMENT.findall(sample))
+    if mangled < 0.3 * len(sample.strip()) or len(_HAN.findall(sample)) > 0.02 * len(sample):
+        return None
+    data = _as_single_bytes(text)
+    if data is None:
+        return None
+    try:
+        repaired = decode(data)
+    except ReadError:
+        return None
+    if _common_han_share(repaired.text) <= LEGACY_SHARE:
+        return None
+    return Decoded(repaired.text, f"{repaired.encoding} (repaired: it had been read as Latin-1)")
+
+
 LEGACY_SHARE = 0.6  # common Han characters from which a legacy decoding is right (a wrong one: rare ones)
-DAMAGED_UTF8 = 0.01  # share of a text's characters that may be undecodable in a damaged UTF-8 copy
+DAMAGED_SHARE = 0.01  # share of a text's characters that may be undecodable in a damaged copy
