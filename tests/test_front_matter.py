@@ -46,3 +46,11 @@ def test_joint_organs_on_one_line_above_the_title_stay_and_sign_apart():
     assert document["title"] == "中共宜宾市委办公室宜宾市人民政府办公室关于做好2024年春耕生产工作的通知"
     assert document["issuer"] == "中共宜宾市委办公室、宜宾市人民政府办公室"
     assert document["region"] == "宜宾市"
+
+
+def test_a_plan_periods_title_gives_its_region_and_first_year_so_earlier_periods_are_past():
+    rows = process(("南京市“十四五”养老服务发展规划\n第一章　发展基础\n“十三五”期间，全市养老机构床位数达到6.5万张。\n"
+                    "第二章　主要任务\n一、发展助餐服务。到2025年，新建老年助餐点500个。\n二、其他。\n").encode(), "plan.txt", context())
+    assert rows.document["region"] == "南京市"
+    assert [t["value"] for t in rows.tables["targets"]] == [500]  # 6.5万张 reports the past period
+    assert [d["text"] for d in rows.tables["deadlines"]] == ["到2025年"]

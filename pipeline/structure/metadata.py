@@ -85,6 +85,8 @@ class MetadataReader:
         self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
         self.provinces = rules.of("metadata", "province")
         self.nationals = rules.of("metadata", "national")
+        periods = {name: years for r in rules.of("deadlines", "named_period") for name, years in r.get("periods", {}).items()}
+        self.plan_periods = sorted(periods.items(), key=lambda p: -len(p[0]))  # 十五五 before 十五
         self.rules = rules
 
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:
@@ -219,14 +221,17 @@ class MetadataReader:
 
     def _reference_year(self, meta: Metadata, text: str) -> int | None:
         """The year a date without one belongs to: the issue date's, else the doc number's, else the
-        first year the title names (2023年工作要点, （2023—2025年）), else the latest doc number the
-        text cites (a document implements what was issued before it)."""
+        first year the title names (2023年工作要点, （2023—2025年）), else the first year of the plan
+        period it names (“十四五”养老服务发展规划: 2021), else the latest doc number the text cites
+        (a document implements what was issued before it)."""
         if meta.issue_date:
             return meta.issue_date.year
         if meta.doc_number and (m := self._search("doc_number", meta.doc_number)) and _year_of(m):
             return _year_of(m)
         if meta.title and (m := _TITLE_YEAR.search(meta.title)):
             return int(m.group(1))
+        if meta.title and (named := next((years for name, years in self.plan_periods if name in meta.title), None)):
+            return named[0]  # a “十四五” plan is of 2021 at the earliest
         cited = [y for m in self._doc_numbers(text) if (y := _year_of(m))]
         return max(cited) if cited else None
 
