@@ -54,3 +54,13 @@ def test_a_plan_periods_title_gives_its_region_and_first_year_so_earlier_periods
     assert rows.document["region"] == "南京市"
     assert [t["value"] for t in rows.tables["targets"]] == [500]  # 6.5万张 reports the past period
     assert [d["text"] for d in rows.tables["deadlines"]] == ["到2025年"]
+
+
+def test_an_annex_label_above_the_policy_title_is_not_part_of_it():
+    rows = process(("三明市人民政府办公室关于印发三明市托育服务实施方案的通知\n明政办〔2024〕12号\n各县（市、区）人民政府：\n"
+                    "现将《三明市托育服务实施方案》印发给你们，请认真组织实施。\n三明市人民政府办公室\n2024年5月6日\n附件\n"
+                    "三明市托育服务实施方案\n为加快推进托育服务体系建设，制定本方案。\n一、扩大供给。每县建成1所托育机构。\n"
+                    "二、加强培训。每年培训500人次。\n").encode(), "annex.txt", context())
+    assert rows.document["title"] == "三明市托育服务实施方案"
+    assert rows.tables["citations"] == []  # the notice names the policy itself
+    assert len(rows.tables["measures"]) == 2

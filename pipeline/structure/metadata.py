@@ -18,7 +18,8 @@ from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
 from pipeline.structure.outline import Outline
 
-_TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}")
+# lines a title never spans: sentences, notes, dates, doc numbers, an annex label (附件, 附件2)
+_TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}|^附件\s*\d{0,2}$")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
 _NOTICE_END = regex.compile(r"的(?:通知|通报)$")
 _NUMBER_LABEL = regex.compile(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)")
