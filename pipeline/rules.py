@@ -59,7 +59,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "share", "template",
                                       "unit", "unit_format"}),
-                "comparator": frozenset({"adjacent_before", "after", "before", "symbol"}),
+                "comparator": frozenset({"adjacent_before", "after", "after_wins", "before", "symbol"}),
                 "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
                 "indicator": frozenset({"anywhere", "drop", "kept_ends", "kept_starts", "leading", "trailing"}),
                 "enumeration": frozenset({"category", "markers"})},

@@ -89,6 +89,7 @@ class TargetReader:
         self.before.sort(key=lambda x: -len(x[0]))
         self.after = [(w, r.get("symbol")) for r in comparators for w in r.get("after", [])]
         self.after.sort(key=lambda x: -len(x[0]))
+        self.after_wins = {r.get("symbol") for r in comparators if r.get("after_wins")}
         before_words = _alternation(w for r in comparators for w in r.get("before", []))
         self.before_near = regex.compile(rf"(?P<w>{before_words})\p{{Han}}{{0,2}}$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
@@ -145,7 +146,7 @@ class TargetReader:
              or (self.before_adjacent and self.before_adjacent.search(left)))
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
-        symbol = before or (after[1] if after else None)
+        symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
         return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0
 
     def _trim(self, phrase: str, kept_ends: tuple[str, ...] = ()) -> str:
