@@ -52,7 +52,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"})},
     "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
                        "label": frozenset({"role"}), "role": frozenset({"role"}),
-                       "assignment": frozenset({"template"}), "segment_cue": frozenset()},
+                       "assignment": frozenset({"requires", "template"}), "segment_cue": frozenset()},
     "structure": {"numbering": frozenset({"always_item", "heading_only", "in_run", "in_table", "rank", "style"}),
                   "framing": frozenset(), "body_end": frozenset(), "closing_provision": frozenset(),
                   "table_column": frozenset()},
@@ -264,6 +264,10 @@ def _rule(file: str, kind: str, table: dict[str, Any], parts: dict[str, str]) ->
     for key in PATTERN_KEYS.get((file.removesuffix(".toml"), kind), ()):
         if key in table:
             _check_pattern_field(table[key], parts, file, rule_id, key)
+    if "requires" in table and not (isinstance(table["requires"], str) and table["requires"]
+                                    and table["requires"] in table.get("template", "")):
+        raise RuleError(file, rule_id, "'requires' must be a word the template itself writes out "
+                                       "(text without it is never scanned)")
     pattern = None
     if "pattern" in table:
         if not isinstance(table["pattern"], str) or not table["pattern"]:

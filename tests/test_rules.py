@@ -56,6 +56,15 @@ def test_bad_rule_file_names_file_rule_and_reason(tmp_path, body, rule_id, reaso
     assert reason in err.value.reason
 
 
+def test_an_assignment_that_requires_a_word_its_template_lacks_is_refused(tmp_path):
+    body = ('[[assignment]]\nid = "inline.x"\ncomment = "x"\nrequires = "会同"\n'
+            'template = \'\'\'(?P<lead><<dept>>)牵头\'\'\'\nexamples = [{in = "a", out = []}]\n')
+    with pytest.raises(RuleError) as err:
+        load_file(_write(tmp_path, body, "responsibility.toml"))
+    assert (err.value.file, err.value.rule_id) == ("responsibility.toml", "inline.x")
+    assert "'requires' must be a word the template itself writes out" in err.value.reason
+
+
 def test_a_misspelt_key_says_what_it_may_have_meant(tmp_path):
     with pytest.raises(RuleError) as err:
         load_file(_write(tmp_path, '[[unit]]\nid = "u"\ncomment = "c"\nnmes = ["个"]\nexamples = [{in = "a"}]\n',

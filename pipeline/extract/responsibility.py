@@ -214,6 +214,8 @@ class Responsibility:
         segment = text[start:end]
         matches = []  # (position, rule, names)
         for rule, pattern in assignments:
+            if rule.get("requires", "") not in segment:
+                continue  # the word the pattern cannot match without (牵头, 负责): skip the scan
             for m in pattern.finditer(segment):
                 found: list[tuple[str, int, int, str]] = []
                 for group, role in (("lead", "lead"), ("co", "co")):
