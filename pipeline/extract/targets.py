@@ -27,6 +27,7 @@ _AMONG = regex.compile(r"^其中[，,：:]?")
 # an aside with an amount, a year or an annex of its own, or a breakdown listing numbers:
 # （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）
 _NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d|\d[^（）]*[、，；][^（）]*\d)[^（）]*）")
+_QUOTE_CLOSE = {"“": "”", "‘": "’"}
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
 # a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
 _LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
@@ -167,6 +168,8 @@ class TargetReader:
                 start = after
             elif tokens[start][0] in self.kept_starts:
                 break
+            elif tokens[start][0] in _QUOTE_CLOSE and _QUOTE_CLOSE[tokens[start][0]] in head:
+                break  # keep a quotation mark the indicator closes (“一网通办”覆盖率)
             elif by_pos and (tokens[start][1].startswith(_EDGE_POS) or tokens[start][0] in "（）、"):
                 start += 1
             else:
