@@ -67,6 +67,12 @@ def _year_before(stated: tuple[list[int], list[int]], at: int) -> int | None:
     return stated[1][k] if k >= 0 else None
 
 
+def named_periods(rules: Rules) -> dict[str, tuple[int, int]]:
+    """The plan periods ``[[named_period]]`` rules name, with their first and last years (十四五: 2021, 2025)."""
+    return {name: tuple(years) for rule in rules.of("deadlines", "named_period")
+            for name, years in rule.get("periods", {}).items()}
+
+
 def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -92,9 +98,7 @@ class TimeReader:
         self.excludes = rules.of("deadlines", "exclude")
         self.defined = rules.of("deadlines", "defined_period")
         self.year_context = rules.of("deadlines", "year_context")
-        self.periods: dict[str, tuple[int, int]] = {}
-        for rule in rules.of("deadlines", "named_period"):
-            self.periods.update({k: tuple(v) for k, v in rule.get("periods", {}).items()})
+        self.periods = named_periods(rules)
 
     def _deadline(self, g: dict[str, str], year: int | None) -> dt.date | None:
         """Last day of the stated year, half, quarter, month, ten days (上旬/中旬/下旬) or day

@@ -200,6 +200,11 @@ def _scores(root) -> dict:
     return scores
 
 
+def _class_and_id(element) -> str:
+    """The names an element's class and id give it (what [[html_chrome]] tokens are looked for in)."""
+    return f"{element.get('class', '')} {element.get('id', '')}"
+
+
 def _main_blocks(root, chrome: ChromeNames) -> list:
     """The main block and those of its siblings that hold running text too and are not named
     as chrome (a footer's address and licence lines are running text of a kind)."""
@@ -215,7 +220,7 @@ def _main_blocks(root, chrome: ChromeNames) -> list:
         if sibling is top:
             blocks.append(sibling)
             continue
-        if not isinstance(sibling.tag, str) or chrome.names_chrome(f"{sibling.get('class', '')} {sibling.get('id', '')}"):
+        if not isinstance(sibling.tag, str) or chrome.names_chrome(_class_and_id(sibling)):
             continue
         text = _text(sibling)
         han = han_count(text)
@@ -250,9 +255,8 @@ def _remove_chrome(block, chrome: ChromeNames) -> None:
     for element in list(block.iter()):
         if element is block or not isinstance(element.tag, str) or not _still_attached(element, block):
             continue
-        names = f"{element.get('class', '')} {element.get('id', '')}"
         small = han_count(_text(element)) < 0.3 * total
-        if small and (chrome.names_chrome(names) or _short_link_block(element)):
+        if small and (chrome.names_chrome(_class_and_id(element)) or _short_link_block(element)):
             element.drop_tree()
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import regex
 
 from pipeline.extract.numbers import int_of
+from pipeline.extract.timex import named_periods
 from pipeline.ingest.normalise import is_table_column, to_simplified
 from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
@@ -86,8 +87,7 @@ class MetadataReader:
         self.f = {r.id.removeprefix("meta."): r.pattern for r in rules.of("metadata", "field")}
         self.provinces = rules.of("metadata", "province")
         self.nationals = rules.of("metadata", "national")
-        periods = {name: years for r in rules.of("deadlines", "named_period") for name, years in r.get("periods", {}).items()}
-        self.plan_periods = sorted(periods.items(), key=lambda p: -len(p[0]))  # 十五五 before 十五
+        self.plan_periods = sorted(named_periods(rules).items(), key=lambda p: -len(p[0]))  # 十五五 before 十五
         self.rules = rules
 
     def _search(self, name: str, text: str, full: bool = False) -> regex.Match | None:

@@ -85,13 +85,10 @@ def numbering_of(line: str, rules: Rules, in_table: bool = False) -> tuple[Rule,
     return None
 
 
-def ends_body(line: str, rules: Rules) -> bool:
-    return any(r.pattern.search(line) for r in rules.of("structure", "body_end"))
-
-
-def is_closing_provision(line: str, rules: Rules) -> bool:
-    """本办法自…起施行, 本措施由…负责解释: text of the policy as a whole, no measure's."""
-    return any(r.pattern.search(line) for r in rules.of("structure", "closing_provision"))
+def _line_is(kind: str, line: str, rules: Rules) -> bool:
+    """Whether a ``[[kind]]`` rule of structure.toml matches the line: ``body_end`` (抄送, 附件,
+    signatures) or ``closing_provision`` (本办法自…起施行: the policy as a whole, no measure's)."""
+    return any(r.pattern.search(line) for r in rules.of("structure", kind))
 
 
 _SENTENCE_MARK = regex.compile(r"[。；，：！？;,:]")
@@ -102,7 +99,7 @@ def _is_title_only(line_rest: str) -> bool:
     return len(line_rest) <= 30 and not _SENTENCE_MARK.search(line_rest)
 
 
-def _titles_only(item: Item | None, line: str) -> bool:
+def _titles_only(item: Item | None) -> bool:
     """Whether ``item`` is a title alone on the line before (八、其他事宜): the next line is its text."""
     return item is not None and _is_title_only(item.line.text[item.content_start - item.line.start:].strip())
 
@@ -194,9 +191,9 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
             kinds.append("item")
         elif is_note_line(line.text):
             kinds.append("note")
-        elif items and ends_body(line.text, rules):
+        elif items and _line_is("body_end", line.text, rules):
             kinds.append("end")
-        elif items and is_closing_provision(line.text, rules) and not _titles_only(item_at.get(index - 1), line.text):
+        elif items and _line_is("closing_provision", line.text, rules) and not _titles_only(item_at.get(index - 1)):
             kinds.append("closing")
         else:
             kinds.append("text")
