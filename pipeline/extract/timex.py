@@ -146,7 +146,8 @@ class TimeReader:
             if kind == "start":
                 if rule.get("on_issue"):  # 自印发之日起: the day the document is issued
                     return TimeExpression(**base, date=issued)
-                y = _year(g, "y", year)  # 自2024年起 starts on 1 January
+                y = _year(g, "y", year)  # 自2024年起 starts on 1 January, 从明年起 a year later
+                y = y + ("next_year" in g) if y else None
                 return TimeExpression(**base, date=dt.date(y, int_of(g.get("m", "1")), int_of(g.get("d", "1"))) if y else None)
             if kind == "period":
                 dates = self._period(g, year)
