@@ -141,14 +141,16 @@ class TargetReader:
                     and not (rule.get("not_count") and unit in self.count_units)]
         return tuple(any_of(tuple(p[k] for p in applying if p[k] is not None)) for k in range(3))
 
-    def _comparator(self, left: str, right: str) -> tuple[str | None, int, int]:
-        """(symbol, chars taken before, chars taken after) from the words around a quantity."""
-        m = (self.before_near.search(left) or self.before_of.search(left)
-             or (self.before_adjacent and self.before_adjacent.search(left)))
+    def _comparator(self, left: str, right: str) -> tuple[str | None, int, int, int]:
+        """(symbol, chars taken before, chars taken after, chars between the comparator word and
+        the quantity that name the measured thing: 奖励 of 最高奖励100万元) from the words around it."""
+        near = self.before_near.search(left)
+        m = near or self.before_of.search(left) or (self.before_adjacent and self.before_adjacent.search(left))
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
-        return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0
+        between = len(left) - near.end("w") if near else 0
+        return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0, between
 
     def _trim(self, phrase: str, kept_ends: tuple[str, ...] = ()) -> str:
         """Drop scope and time words from the start, comparator verbs from the end (jieba POS);
@@ -300,9 +302,13 @@ class TargetReader:
         subject of its sentence (省财政)."""
         out = list(found)
         for i, t in enumerate(found):
+            sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
+            part = self._breakdown_part(text, out[:i], t, sentence[0])
+            if part:
+                out[i] = replace(t, indicator=part)
+                continue
             if not t.indicator:
                 continue
-            sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
             previous = out[i - 1] if i and out[i - 1].start >= sentence[0] else None
             if previous and previous.indicator and _PLACES_ONLY.match(t.indicator) \
                     and not _PLACES_ONLY.match(previous.indicator):
@@ -316,6 +322,22 @@ class TargetReader:
                 if subject:
                     out[i] = replace(t, indicator=subject + t.indicator)
         return out
+
+    def _breakdown_part(self, text: str, before: list[Target], t: Target, sentence_start: int) -> str | None:
+        """The indicator of a part of a total named after 其中 only by how it is made (建设高标准农田
+        5万亩，其中新建3万亩、改造提升2万亩): the total's indicator and the part's own words
+        (高标准农田新建), in reading order. A part that names its own thing (其中高校毕业生2万人,
+        其中新增投入3亿元) keeps its indicator."""
+        among = text.rfind("其中", sentence_start, t.at)
+        totals = [b for b in before if sentence_start <= b.start and b.end <= among and b.unit == t.unit]
+        if among < 0 or not totals or not totals[-1].indicator:
+            return None
+        piece = _after_last_quantity(text[among + 2:t.at]).lstrip("，,：:")
+        own = self._trim_end(list(_tagged(piece)), ())
+        made_only = self.leading.match(own) and all(flag.startswith("v") for _, flag in _tagged(own))
+        if not own or (t.indicator and not made_only):
+            return None
+        return totals[-1].indicator + own
 
     def _subject(self, text: str, at: int) -> str:
         """The words a clause group opens with, up to its first preposition (省财政按…); none when
@@ -341,7 +363,7 @@ class TargetReader:
             unit = rule.get("unit_format").format(**{k: v or "" for k, v in groups.items()})
         if self._excluded(left, right, m.group(), unit):
             return None
-        symbol, took_before, took_after = self._comparator(left, right)
+        symbol, took_before, took_after, between = self._comparator(left, right)
         if rule.get("comparator"):
             symbol = rule.get("comparator")
         elif groups.get("num2"):
@@ -361,7 +383,8 @@ class TargetReader:
             return None
         clause_times = [(t.start - c_start, t.end - c_start) for t in times.starting(c_start, c_end)]
         clause = text[c_start:c_end]
-        indicator = self._indicator(clause, s - c_start - took_before, e - c_start + took_after, clause_times,
+        comparator_words = (s - c_start - took_before, s - c_start - between)  # 最高 of 最高奖励, not 奖励
+        indicator = self._indicator(clause, s - c_start, e - c_start + took_after, clause_times + [comparator_words],
                                     tuple(rule.get("indicator_ends", ())))
         quote = clause.strip()
         quote_start = c_start + len(clause) - len(clause.lstrip())
