@@ -23,6 +23,8 @@ _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
 _NOT_A_NAME = regex.compile(r"\d|年底|月底|[前底]完成|完成$|推进$|落实$")
+# a role in brackets after one name: 市教育局（牵头）
+_NAME_ROLE = regex.compile(r"[（(](?P<word>\p{Han}{1,4})[）)]$")
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,15 @@ class Responsibility:
             if not name or len(name) > 30 or self.lexicon.is_blanket(name) or _NOT_A_NAME.search(name):
                 continue
             start = at + lead_ws + (len(stripped.strip()) - len(name))
-            names += [(part, s, s + len(part), role) for part, s in self._unglued(name, start)]
+            name, own_role = self._own_role(name, role)
+            names += [(part, s, s + len(part), own_role) for part, s in self._unglued(name, start)]
         return names
+
+    def _own_role(self, name: str, role: str) -> tuple[str, str]:
+        """A name without the role word bracketed after it (市教育局（牵头） leads), else as it is."""
+        m = _NAME_ROLE.search(name)
+        word = next((r for r in self.roles if m and r.pattern.search(m.group("word"))), None)
+        return (name[:m.start()], word.get("role")) if word else (name, role)
 
     def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
         """Departments of the note ``text[start:end]`` (brackets included; a note on a line of
@@ -172,7 +181,8 @@ class Responsibility:
 
     @staticmethod
     def _ranked(found: list[tuple[str, int, int, str]], source: str, rule: str) -> list[Assigned]:
-        lead_at = next((i for i, f in enumerate(found) if f[3] == "lead"), 0)
+        lead_at = next((i for i, f in enumerate(found) if f[3] == "lead"),
+                       next((i for i, f in enumerate(found) if f[3] != "co"), 0))
         ordered = [found[lead_at]] + [f for i, f in enumerate(found) if i != lead_at]
         return [Assigned(name, s, e, "lead" if rank == 1 else "co", rank, source, rule)
                 for rank, (name, s, e, _) in enumerate(ordered, 1)]
