@@ -44,6 +44,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
                     "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"suffixes"}),
+                    "stem_form": frozenset({"suffixes"}),
                     "blanket": frozenset()},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},

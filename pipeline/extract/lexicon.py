@@ -33,6 +33,8 @@ class Lexicon:
                 self.names[name] = (rule.get("canonical"), rule.id)
             for stem in rule.get("stems", []):
                 self.stems[stem] = (rule.get("canonical"), rule.id)
+        self.stem_suffixes = sorted({x for r in rules.of("departments", "stem_form") for x in r.get("suffixes", [])},
+                                    key=len, reverse=True)
         self.canonical_by_rule = {rule: canonical for canonical, rule in self.names.values()}
         self.blankets = rules.of("departments", "blanket")
         self.organ_suffixes = sorted({x for r in rules.of("departments", "organ_form") for x in r.get("suffixes", [])},
@@ -68,10 +70,18 @@ class Lexicon:
             self._looked_up[name] = self._lookup(name)
         return self._looked_up[name]
 
+    def _stem_of(self, name: str) -> str:
+        """The organ stem ``name`` is, bare or with a department word (卫生健康主管部门), else ``name``."""
+        return next((name[:-len(x)] for x in self.stem_suffixes if name.endswith(x) and name[:-len(x)] in self.stems),
+                    name)
+
     def _lookup(self, name: str) -> Organ | None:
         if name in self.names:  # a whole alias (市场监管局) is not 市 + 场监管局
             canonical, rule = self.names[name]
             return Organ(canonical, self._unprefixed_level(name), rule)
+        if self._stem_of(name) in self.stems:  # 市场监督管理部门 is not 市 + 场监督管理部门
+            canonical, rule = self.stems[self._stem_of(name)]
+            return Organ(canonical, None, rule)
         rest, level = self.split_level(name)
         for alias in self.aliases_longest_first:
             if rest == alias or (rest.endswith(alias) and len(alias) >= 3):
@@ -79,8 +89,8 @@ class Lexicon:
                 if level is None and rest == alias:
                     level = self._unprefixed_level(alias)
                 return Organ(canonical, level, rule)
-        if rest in self.stems:
-            canonical, rule = self.stems[rest]
+        if self._stem_of(rest) in self.stems:  # 市卫生健康, 市卫生健康主管部门
+            canonical, rule = self.stems[self._stem_of(rest)]
             return Organ(canonical, level, rule)
         if self.unknown_organ.fullmatch(name) and not self.is_blanket(name):
             return Organ(None, level, "departments.organ_form")  # an organ by its form: name unknown, level by its prefix
@@ -99,7 +109,8 @@ class Lexicon:
     @cached_property
     def dept_part(self) -> str:
         """Regex source for one department as written in running text."""
-        words = sorted(set(self.names) | {s + "部门" for s in self.stems} | set(self.stems), key=len, reverse=True)
+        words = sorted(set(self.names) | {s + x for s in self.stems for x in self.stem_suffixes} | set(self.stems),
+                       key=len, reverse=True)
         prefixes = sorted({p for p, _, _ in self.levels}, key=len, reverse=True)
         return ("(?:(?:市、县|省、市、县|[省市县区]级)?(?:" + "|".join(map(regex.escape, prefixes)) + "))?"
                 "(?:" + "|".join(map(regex.escape, words)) + ")")
