@@ -15,6 +15,7 @@ from pipeline.ingest.normalise import apply_replace_rule, split_table_cells
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import EXAMPLE_BUDGET, Rule, RuleError, Rules
+from pipeline.structure.indicator_tables import find_indicator_tables
 from pipeline.structure.outline import build_outline
 
 
@@ -101,6 +102,12 @@ def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
             f"{t.indicator or ''}" for t in found]
 
 
+def _table_targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
+    found = ctx.targets.from_tables(text, find_indicator_tables(text, ctx.rules), year or None)
+    return [f"{t.value:g}|{'' if t.value_max is None else format(t.value_max, 'g')}|{t.unit}|{t.comparator}|"
+            f"{t.indicator or ''}" for t in found]
+
+
 # (file, kind) -> how to compute an example's output
 _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "inline"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
@@ -114,6 +121,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("structure", "closing_provision"): lambda r, t, c: _matches(r, t),
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,
+    ("structure", "indicator_column"): lambda r, t, c: r.get("column") if r.pattern.match(t) else "",
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
@@ -135,6 +143,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("deadlines", "defined_period"): _deadlines,
     ("deadlines", "year_context"): _deadlines,
     **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration")},
+    ("targets", "table_value"): _table_targets,
 }
 _DATED = {"deadlines", "targets"}
 

@@ -340,7 +340,11 @@ class TargetsComponent(PolicyComponent):
     def __call__(self, doc: Doc) -> Doc:
         ctx = self.ctx
         outline, times, text = doc.user_data["outline"], doc.user_data["times"], doc.user_data["text"]
-        targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"], times, doc.user_data["past_times"])
+        tables = [(t.start, t.end) for t in outline.tables]  # read by their columns, not as sentences
+        targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"] + tables, times,
+                               doc.user_data["past_times"])
+        targets += ctx.targets.from_tables(text, outline.tables, doc.user_data["metadata"].reference_year)
+        targets.sort(key=lambda t: t.start)
         rows = []
         for t in targets:
             seq, start = _in_measure(outline.measures, t.at, t.start, t.end)

@@ -56,20 +56,22 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                        "assignment": frozenset({"requires", "template"}), "segment_cue": frozenset()},
     "structure": {"numbering": frozenset({"always_item", "heading_only", "in_run", "in_table", "rank", "style"}),
                   "framing": frozenset(), "body_end": frozenset(), "closing_provision": frozenset(),
-                  "table_column": frozenset()},
+                  "table_column": frozenset(), "indicator_column": frozenset({"column"})},
     "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "share", "template",
                                       "unit", "unit_format"}),
                 "comparator": frozenset({"adjacent_before", "after", "after_wins", "before", "symbol"}),
                 "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
                 "indicator": frozenset({"anywhere", "drop", "kept_ends", "kept_starts", "leading", "trailing"}),
-                "enumeration": frozenset({"category", "markers"})},
+                "enumeration": frozenset({"category", "markers"}),
+                "table_value": frozenset({"template", "unit_template"})},
 }
 _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 # other keys that hold patterns (checked like `pattern` at load time; <<parts>> the rule file
 # does not define, like the department lexicon's <<depts>>, stand for a placeholder there)
 PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
-                ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",)}
+                ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",),
+                ("targets", "table_value"): ("template", "unit_template")}
 
 
 def _did_you_mean(word: str, choices) -> str:

@@ -54,3 +54,9 @@ def test_a_number_alone_on_a_line_outside_a_table_is_not_an_item(tmp_path):
             "二、强化保障\n各街道要加强组织领导。\n")
     measures = _rows(tmp_path, "prose.txt", text)["measures"]
     assert [m["label"] for m in measures] == ["一", "二"]
+
+
+def test_a_task_table_copied_one_row_per_line_is_read_row_by_row(tmp_path):
+    text = ("某市民生实事项目\n序号 项目内容 牵头单位 配合单位 完成时限\n1 新建城区公办幼儿园3所 市教育局 市财政局 2024年底前\n"
+            "2 改造老旧小区40个 市住房城乡建设局 市财政局、市自然资源局 2024年11月底前\n")
+    _check_task_table(_rows(tmp_path, "rows.txt", text))

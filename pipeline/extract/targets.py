@@ -17,12 +17,14 @@ from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
 from pipeline.rules import Rule, Rules, any_of, compile_pattern
+from pipeline.structure.indicator_tables import Cell, IndicatorTable
 from pipeline.segmenter import segmenter
 
 _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
 _SUBJECT_END = "。；;！？!?\n"
 _DIGIT = regex.compile(r"\d")
+_NAMES_UNIT = regex.compile(r"[^\s—\-－/／]")  # a unit cell that is no dash or slash
 _AMONG = regex.compile(r"^其中[，,：:]?")
 # an aside with an amount, a year or an annex of its own, or a breakdown listing numbers:
 # （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）
@@ -110,6 +112,9 @@ class TargetReader:
         self.kept_ends = tuple(w for r in trim for w in r.get("kept_ends", []))
         self.kept_starts = frozenset(w for r in trim for w in r.get("kept_starts", []))
         self.drop = [compile_pattern(d, parts, r.file, r.id) for r in trim for d in r.get("drop", [])]
+        self.table_values = [(r, compile_pattern(r.get("template"), parts, r.file, r.id),
+                              compile_pattern(r.get("unit_template"), parts, r.file, r.id))
+                             for r in rules.of("targets", "table_value")]
         lists = rules.of("targets", "enumeration")
         self.respectively = regex.compile(_alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
         self.category = [compile_pattern(r.get("category"), parts, r.file, r.id) for r in lists if r.get("category")]
@@ -252,6 +257,41 @@ class TargetReader:
         found.sort(key=lambda t: t.start)
         found = self._respectively(text, found, times)
         return self._complete(text, found)
+
+    # -- indicator tables -------------------------------------------------------
+    def from_tables(self, text: str, tables: list[IndicatorTable], reference_year: int | None) -> list[Target]:
+        """Targets of indicator tables: each row's value in each target column."""
+        found = []
+        for table in tables:
+            kinds = [c.kind for c in table.columns]
+            for row in table.rows:
+                indicator = row[kinds.index("indicator")]
+                unit = row[kinds.index("unit")] if "unit" in kinds else None
+                for i in table.target_columns(reference_year):
+                    target = row[i] and self._table_target(text, row[i], indicator, unit, table.columns[i].year)
+                    if target:
+                        found.append(target)
+        return found
+
+    def _table_target(self, text: str, cell: Cell, indicator: Cell, unit_cell: Cell | None,
+                      year: int | None) -> Target | None:
+        """The target a value cell states for its row's indicator, if it holds one."""
+        for rule, pattern, unit_pattern in self.table_values:
+            m = pattern.fullmatch(cell.text)
+            if not m:
+                continue
+            symbol = self._comparator(m.group("before"), m.group("after"))[0]
+            if symbol is None and (m.group("before") or m.group("after")):
+                return None  # words that are no comparator: not a plain value
+            bracket = unit_pattern.search(indicator.text)
+            name = indicator.text[:bracket.start()] if bracket else indicator.text
+            unit = m.group("unit") or (unit_cell.text if unit_cell and _NAMES_UNIT.search(unit_cell.text) else None) \
+                or (bracket.group("unit") if bracket else "")
+            value_max = parse_number(m.group("num2")) if m.group("num2") else None
+            return Target(parse_number(m.group("num")), value_max, unit, "range" if value_max is not None else symbol or "=",
+                          name.strip() or None, year, text[indicator.start:cell.end], indicator.start, cell.end,
+                          rule.id, cell.start)
+        return None
 
     # -- indicators that need the sentence ---------------------------------------
     def _respectively(self, text: str, found: list[Target], times: list[TimeExpression]) -> list[Target]:

@@ -49,7 +49,8 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def docx_text(data: bytes) -> Decoded:
-    """Paragraphs and table rows of a Word file, in document order."""
+    """Paragraphs and table rows of a Word file, in document order (a row's cells two spaces
+    apart, a blank line after it)."""
     import docx  # python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -66,6 +67,6 @@ def docx_text(data: bytes) -> Decoded:
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
-            for row in Table(child, document).rows:
-                lines.append("  ".join(cell.text.strip() for cell in row.cells))
+            for row in Table(child, document).rows:  # a blank line after each row, as in a web table
+                lines += ["  ".join(cell.text.strip() for cell in row.cells), ""]
     return Decoded("\n".join(lines), "docx")

@@ -69,18 +69,31 @@ def is_table_column(cell: str, rules: Rules) -> bool:
     return any(r.pattern.match(cell) for r in rules.of("structure", "table_column"))
 
 
+def _names_column(cell: str, rules: Rules) -> bool:
+    """Whether a cell names a column of a task table or of an indicator table (指标, 2025年)."""
+    return is_table_column(cell, rules) or any(r.pattern.match(cell) for r in rules.of("structure", "indicator_column"))
+
+
 def table_cell_edits(rule: Rule, text: str, rules: Rules) -> list[tuple[int, int, str]]:
-    """Line breaks for the cell breaks of each flattened-table line (``[[table_cells]]``)."""
+    """Line breaks for the cell breaks of each flattened-table line (``[[table_cells]]``): a line
+    naming columns from its first column name on, and the rows on the lines after it, up to a
+    blank line. A blank line after each row keeps the rows apart, as in a web table."""
     edits: list[tuple[int, int, str]] = []
-    start = 0
-    for line in text.split("\n"):
+    start, rows = 0, False
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        rows = rows and bool(line.strip())
         if " " in line or "\t" in line or "\u3000" in line:
             cells = [(m.start(), m.group()) for m in _CELL.finditer(line)]
-            named = [at for at, cell in cells if is_table_column(cell, rules)]
-            if len(named) >= rule.get("min_columns", 3):
-                for m in rule.pattern.finditer(line, named[0]):
-                    if 0 < m.start() and m.end() < len(line):
-                        edits.append((start + m.start(), start + m.end(), "\n"))
+            named = [at for at, cell in cells if _names_column(cell, rules)]
+            header = len(named) >= rule.get("min_columns", 3)
+            if header or rows:
+                breaks = [m for m in rule.pattern.finditer(line, named[0] if header else 0)
+                          if 0 < m.start() and m.end() < len(line)]
+                edits += [(start + m.start(), start + m.end(), "\n") for m in breaks]
+                if breaks and index + 1 < len(lines) and lines[index + 1].strip():  # a row follows
+                    edits.append((start + len(line), start + len(line), "\n"))
+            rows = rows or header
         start += len(line) + 1
     return edits
 

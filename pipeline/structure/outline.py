@@ -22,6 +22,7 @@ import regex
 
 from pipeline.ingest.normalise import is_table_column
 from pipeline.rules import Rule, Rules
+from pipeline.structure.indicator_tables import IndicatorTable, find_indicator_tables
 from pipeline.structure.lines import Line, split_lines
 
 
@@ -67,6 +68,7 @@ class Outline:
     items: list[Item]
     measures: list[Measure]
     body_end: int  # offset where the body ends (len(text) when nothing closes it)
+    tables: list[IndicatorTable] = field(default_factory=list)  # their rows are no items
 
     @property
     def body_start(self) -> int:
@@ -176,11 +178,15 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
     """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart,
     ``is_signer(line)`` an organ signing alone on its line."""
     lines = split_lines(text)
+    tables = find_indicator_tables(text, rules)
     items: list[Item] = []
     kinds: list[str] = []  # per line: item / note / end / closing / text
     item_at: dict[int, Item] = {}
     in_table = False
     for index, line in enumerate(lines):
+        if any(t.start <= line.start < t.end for t in tables):
+            kinds.append("text")  # a row of an indicator table: an indicator, not an item
+            continue
         in_table = in_table or is_table_column(line.text, rules)
         found = numbering_of(line.text, rules, in_table)
         if found:
@@ -224,4 +230,4 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
         if end == item.line.end and not text[end:].strip() and _is_title_only(text[start:end]):
             continue  # a title cut off at the end of a copy: its text is lost
         measures.append(Measure(len(measures) + 1, item.label, item.path, start, end, item.rule.id, item))
-    return Outline(items, measures, body_end)
+    return Outline(items, measures, body_end, tables)
