@@ -11,7 +11,7 @@ from pipeline.budget import OverBudget, time_budget
 from pipeline.ingest.clean import clean
 from pipeline.ingest.fields import FieldLabels
 from pipeline.ingest.html import ChromeNames
-from pipeline.ingest.normalise import apply_replace_rule, split_table_cells
+from pipeline.ingest.normalise import apply_replace_rule, split_table_cells, unwrap_edits
 from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import EXAMPLE_BUDGET, Rule, RuleError, Rules
@@ -115,6 +115,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("noise", "tail"): lambda r, t, c: clean(MappedText.from_raw(t), c.rules)[0].text,
     ("noise", "html_chrome"): lambda r, t, c: ChromeNames([r]).names_chrome(t),
     ("normalise", "replace"): lambda r, t, c: apply_replace_rule(MappedText.from_raw(t), r).text,
+    ("normalise", "unwrap"): lambda r, t, c: MappedText.from_raw(t).edit(unwrap_edits(r, t)).text,
     ("normalise", "table_cells"): lambda r, t, c: split_table_cells(MappedText.from_raw(t), r, c.rules).text,
     ("structure", "numbering"): lambda r, t, c: _numbered(r, t, c),
     ("structure", "body_end"): lambda r, t, c: _matches(r, t),

@@ -50,7 +50,9 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
     "noise": {"inline": frozenset({"replace"}), "line": frozenset(), "tail": frozenset({"max_line_chars"}),
               "html_chrome": frozenset({"tokens"})},
-    "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"})},
+    "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"}),
+                  "unwrap": frozenset({"max_wider", "max_width", "min_lines", "min_share", "min_width", "slack",
+                                      "starts"})},
     "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
                        "label": frozenset({"role"}), "role": frozenset({"role"}),
                        "assignment": frozenset({"requires", "template"}), "segment_cue": frozenset()},
@@ -71,7 +73,7 @@ _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 # does not define, like the department lexicon's <<depts>>, stand for a placeholder there)
 PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
                 ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",),
-                ("targets", "table_value"): ("template", "unit_template")}
+                ("targets", "table_value"): ("template", "unit_template"), ("normalise", "unwrap"): ("starts",)}
 
 
 def _did_you_mean(word: str, choices) -> str:

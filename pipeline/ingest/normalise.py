@@ -1,8 +1,10 @@
 """Normalise: traditional -> simplified (OpenCC t2s), flattened tables split into cells,
-punctuation widths unified, spacing inside Chinese text removed. Every change keeps the
-offset map."""
+punctuation widths unified, spacing inside Chinese text removed, lines a fixed-width layout
+broke joined. Every change keeps the offset map."""
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -103,12 +105,47 @@ def split_table_cells(text: MappedText, rule: Rule, rules: Rules) -> MappedText:
     return text.edit(edits) if edits else text
 
 
+def display_width(line: str) -> int:
+    """Columns a line takes in print: two for a Chinese character or full-width sign, one otherwise."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def unwrap_edits(rule: Rule, text: str) -> list[tuple[int, int, str]]:
+    """The line breaks a fixed-width layout put inside paragraphs (``[[unwrap]]``): none unless
+    enough lines end near one common width and hardly any runs past it; then after each such
+    full line, unless it ends a sentence or the next line starts an item."""
+    lines = text.split("\n")
+    widths = [display_width(line) for line in lines]
+    wide = [w for w in widths if w >= rule.get("min_width")]
+    if not wide:
+        return []
+    common, slack = Counter(wide).most_common(1)[0][0], rule.get("slack")
+    in_band = sum(abs(w - common) <= slack for w in wide)
+    wider = sum(w > common + slack for w in wide)
+    if common > rule.get("max_width") or in_band < max(rule.get("min_lines"), rule.get("min_share") * len(wide)) \
+            or wider > rule.get("max_wider") * len(wide):
+        return []  # not a fixed-width layout: paragraphs of every length, one per line
+    full = common - slack
+    ends, starts = rule.pattern, regex.compile(rule.get("starts"))
+    edits, at = [], 0
+    for line, width, following in zip(lines, widths, lines[1:]):
+        at += len(line)
+        if width >= full and following and not ends.search(line) and not starts.match(following):
+            edits.append((at, at + 1, ""))
+        at += 1
+    return edits
+
+
 def normalise(text: MappedText, rules: Rules) -> MappedText:
-    """Simplify the script, split flattened tables, then apply ``rules/normalise.toml`` in order."""
+    """Simplify the script, split flattened tables, apply ``rules/normalise.toml`` in order, then
+    join lines a fixed-width layout broke."""
     text = text.translate(to_simplified(text.text))
     for rule in rules.of("normalise", "table_cells"):
         text = split_table_cells(text, rule, rules)
     for rule in rules.of("normalise", "replace"):
         text = apply_replace_rule(text, rule)
+    for rule in rules.of("normalise", "unwrap"):
+        edits = unwrap_edits(rule, text.text)
+        text = text.edit(edits) if edits else text
     return text
 
