@@ -16,7 +16,8 @@ from pipeline.ingest.textmap import MappedText
 from pipeline.nlp import Context, context, find_targets
 from pipeline.rules import EXAMPLE_BUDGET, Rule, RuleError, Rules
 from pipeline.structure.indicator_tables import find_indicator_tables
-from pipeline.structure.outline import build_outline
+from pipeline.structure.lines import split_lines
+from pipeline.structure.outline import attachment_entries, build_outline
 
 
 def _assigned(items) -> list[str]:
@@ -123,6 +124,8 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "indicator_column"): lambda r, t, c: r.get("column") if r.pattern.match(t) else "",
+    ("structure", "attachment_list"): lambda r, t, c: [line.text for i, line in enumerate(split_lines(t))
+                                                       if i in attachment_entries(split_lines(t), c.rules)],
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),

@@ -58,7 +58,8 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                        "assignment": frozenset({"requires", "template"}), "segment_cue": frozenset()},
     "structure": {"numbering": frozenset({"always_item", "heading_only", "in_run", "in_table", "rank", "style"}),
                   "framing": frozenset(), "body_end": frozenset(), "closing_provision": frozenset(),
-                  "table_column": frozenset(), "indicator_column": frozenset({"column"})},
+                  "table_column": frozenset(), "indicator_column": frozenset({"column"}),
+                  "attachment_list": frozenset({"entry"})},
     "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
                 "mention": frozenset({"comparator", "indicator_ends", "needs_comparator", "share", "template",
                                       "unit", "unit_format"}),
@@ -73,7 +74,8 @@ _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 # does not define, like the department lexicon's <<depts>>, stand for a placeholder there)
 PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
                 ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",),
-                ("targets", "table_value"): ("template", "unit_template"), ("normalise", "unwrap"): ("starts",)}
+                ("targets", "table_value"): ("template", "unit_template"), ("normalise", "unwrap"): ("starts",),
+                ("structure", "attachment_list"): ("entry",)}
 
 
 def _did_you_mean(word: str, choices) -> str:

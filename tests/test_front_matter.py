@@ -64,3 +64,18 @@ def test_an_annex_label_above_the_policy_title_is_not_part_of_it():
     assert rows.document["title"] == "三明市托育服务实施方案"
     assert rows.tables["citations"] == []  # the notice names the policy itself
     assert len(rows.tables["measures"]) == 2
+
+
+def test_a_notice_listing_its_annexes_hands_the_body_to_the_plan_in_the_first():
+    text = ("某市人民政府办公室关于印发某市数字经济发展三年行动方案的通知\n各区人民政府，市政府各部门：\n"
+            "现将《某市数字经济发展三年行动方案》印发给你们，请认真贯彻落实。\n"
+            "附件：1.某市数字经济发展三年行动方案\n2.重点任务分工表\n某市人民政府办公室\n2024年5月6日\n"
+            "附件1\n某市数字经济发展三年行动方案\n一、重点任务\n（一）加快数字基础设施建设。新建5G基站3000个。"
+            "（责任单位：市工业和信息化局）\n（二）培育数字产业集群。培育龙头企业20家。（责任单位：市发展改革委）\n"
+            "附件2\n重点任务分工表\n")
+    result = process(text.encode("utf-8"), "notice.txt", context())
+    measures = result.tables["measures"]
+    assert [m["label"] for m in measures] == ["（一）", "（二）"]  # 2.重点任务分工表 names an annex
+    assert [m["lead_department"] for m in measures] == ["市工业和信息化局", "市发展改革委"]
+    assert result.document["title"] == "某市数字经济发展三年行动方案"
+    assert result.tables["citations"] == []  # the notice naming its own plan cites nothing

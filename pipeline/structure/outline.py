@@ -173,19 +173,35 @@ def _body_end(text: str, lines: list[Line], kinds: list[str], is_signer: Callabl
     return lines[closing].start
 
 
+def attachment_entries(lines: list[Line], rules: Rules) -> set[int]:
+    """Indexes of the lines that list annexes after an ``[[attachment_list]]`` opening line
+    (附件：1.X ⏎ 2.Y): annex titles, not items."""
+    entries: set[int] = set()
+    for rule in rules.of("structure", "attachment_list"):
+        entry = regex.compile(rule.get("entry"))
+        for index, line in enumerate(lines):
+            if rule.pattern.match(line.text):
+                following = index + 1
+                while following < len(lines) and entry.match(lines[following].text):
+                    entries.add(following)
+                    following += 1
+    return entries
+
+
 def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
                   is_signer: Callable[[str], bool] = lambda line: False) -> Outline:
     """Find headings and measures. ``is_note_line(line)`` tells standalone notes apart,
     ``is_signer(line)`` an organ signing alone on its line."""
     lines = split_lines(text)
     tables = find_indicator_tables(text, rules)
+    annex_titles = attachment_entries(lines, rules)
     items: list[Item] = []
     kinds: list[str] = []  # per line: item / note / end / closing / text
     item_at: dict[int, Item] = {}
     in_table = False
     for index, line in enumerate(lines):
-        if any(t.start <= line.start < t.end for t in tables):
-            kinds.append("text")  # a row of an indicator table: an indicator, not an item
+        if index in annex_titles or any(t.start <= line.start < t.end for t in tables):
+            kinds.append("text")  # an annex's title in the notice's list, a row of an indicator table
             continue
         in_table = in_table or is_table_column(line.text, rules)
         found = numbering_of(line.text, rules, in_table)
