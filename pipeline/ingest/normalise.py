@@ -3,6 +3,7 @@ punctuation widths unified, spacing inside Chinese text removed, lines a fixed-w
 broke joined. Every change keeps the offset map."""
 from __future__ import annotations
 
+import html
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -47,13 +48,16 @@ def script_of(text: str) -> str:
 
 
 def replace_edits(rule: Rule, text: str) -> list[tuple[int, int, str]]:
-    """Edits of one ``[[replace]]``/``[[inline]]`` rule: pattern -> replace, or a character map."""
+    """Edits of one ``[[replace]]``/``[[inline]]`` rule: pattern -> replace, a character map, or
+    (``decode = "html"``) the character an HTML entity stands for."""
     matches = rule.pattern.finditer(text)
     mapping = rule.get("map")
     if mapping:
         source, target = mapping.split("=", 1)
         table = str.maketrans(source, target)
         return [(m.start(), m.end(), m.group().translate(table)) for m in matches]
+    if rule.get("decode") == "html":  # &ldquo; -> “
+        return [(m.start(), m.end(), html.unescape(m.group())) for m in matches]
     replacement = rule.get("replace", "")
     return [(m.start(), m.end(), replacement) for m in matches]
 
