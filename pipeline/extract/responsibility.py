@@ -23,8 +23,8 @@ _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
 _NOT_A_NAME = regex.compile(r"\d|年底|月底|[前底]完成|完成$|推进$|落实$")
-# a role in brackets after one name: 市教育局（牵头）
-_NAME_ROLE = regex.compile(r"[（(](?P<word>\p{Han}{1,4})[）)]$")
+# a bracket after one name: a role (市教育局（牵头）) or the organ's other name (市发展改革委（市粮食和储备局）)
+_NAME_BRACKET = regex.compile(r"[（(](?P<inner>[^（）()]{1,20})[）)]$")
 
 
 @dataclass(frozen=True)
@@ -136,10 +136,16 @@ class Responsibility:
         return names
 
     def _own_role(self, name: str, role: str) -> tuple[str, str]:
-        """A name without the role word bracketed after it (市教育局（牵头） leads), else as it is."""
-        m = _NAME_ROLE.search(name)
-        word = next((r for r in self.roles if m and r.pattern.search(m.group("word"))), None)
-        return (name[:m.start()], word.get("role")) if word else (name, role)
+        """A name without the bracket after it, when that holds a role word (市教育局（牵头） leads)
+        or the organ's other name (市发展改革委（市粮食和储备局）); else as it is."""
+        m = _NAME_BRACKET.search(name)
+        if not m or not name[:m.start()]:
+            return name, role
+        inner = m.group("inner")
+        word = next((r for r in self.roles if len(inner) <= 4 and r.pattern.search(inner)), None)
+        if word:
+            return name[:m.start()], word.get("role")
+        return (name[:m.start()], role) if self.lexicon.lookup(inner) else (name, role)
 
     def parse_note(self, text: str, start: int, end: int, rule: Rule) -> list[Assigned]:
         """Departments of the note ``text[start:end]`` (brackets included; a note on a line of
