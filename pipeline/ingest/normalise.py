@@ -4,7 +4,6 @@ broke joined. Every change keeps the offset map."""
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections import Counter
 from functools import lru_cache
 
@@ -110,8 +109,9 @@ def split_table_cells(text: MappedText, rule: Rule, rules: Rules) -> MappedText:
 
 
 def display_width(line: str) -> int:
-    """Columns a line takes in print: two for a Chinese character or full-width sign, one otherwise."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    """Columns a line takes in print: one for an ASCII character, two for any other (Chinese
+    characters and full-width signs; counted in C, not character by character)."""
+    return 2 * len(line) - len(line.encode("ascii", "ignore"))
 
 
 def unwrap_edits(rule: Rule, text: str) -> list[tuple[int, int, str]]:

@@ -17,6 +17,7 @@ import regex
 from pipeline.rules import Rules
 
 _MAX_CELL = 40  # characters: a longer line is running text, not a cell
+_MAX_HEADER_CELL = 16  # characters: a longer line names no column
 _MAX_COLUMNS = 12
 _NUMBER = regex.compile(r"\d")
 
@@ -53,6 +54,8 @@ class IndicatorTable:
 
 def column_of(cell: str, rules: Rules) -> Column | None:
     """What a header cell names, by the first ``[[indicator_column]]`` rule that matches it."""
+    if not cell or len(cell) > _MAX_HEADER_CELL:
+        return None
     for rule in rules.of("structure", "indicator_column"):
         m = rule.pattern.match(cell)
         if m:
@@ -121,7 +124,7 @@ def find_indicator_tables(text: str, rules: Rules) -> list[IndicatorTable]:
     tables: list[IndicatorTable] = []
     i = 0
     while i < len(lines):
-        columns = _header(lines, i, rules) if lines[i].text else None
+        columns = _header(lines, i, rules)
         if not columns:
             i += 1
             continue
