@@ -15,18 +15,12 @@ from dataclasses import dataclass
 import regex
 
 from pipeline.rules import Rules
+from pipeline.structure.lines import Line as Cell  # a cell is a line of its own, with its offsets
 
 _MAX_CELL = 40  # characters: a longer line is running text, not a cell
 _MAX_HEADER_CELL = 16  # characters: a longer line names no column
 _MAX_COLUMNS = 12
 _NUMBER = regex.compile(r"\d")
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ def _lines(text: str) -> list[Cell]:
     """Every line of ``text`` with its offsets, blank ones included (they separate web-table rows)."""
     lines, start = [], 0
     for raw in text.split("\n"):
-        lines.append(Cell(raw.strip(), start, start + len(raw)))
+        lines.append(Cell(start, start + len(raw), raw.strip()))
         start += len(raw) + 1
     return lines
 
