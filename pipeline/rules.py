@@ -78,6 +78,24 @@ PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"
                 ("structure", "attachment_list"): ("entry",)}
 
 
+# keys whose value is a number, and keys whose value is one of a few words
+NUMBER_KEYS = frozenset({"max_line_chars", "max_wider", "max_width", "min_columns", "min_lines", "min_share",
+                         "min_width", "slack"})
+CHOICES = {"decode": frozenset({"html"}),
+           "column": frozenset({"indicator", "unit", "year", "target", "baseline", "other"}),
+           "kind": frozenset({"deadline", "period", "start", "recurring", "duration"})}
+
+
+def _check_values(table: dict[str, Any], file: str, rule_id: str) -> None:
+    """Numbers where a number is meant, and one of the known words where a choice is."""
+    for key, value in table.items():
+        if key in NUMBER_KEYS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise RuleError(file, rule_id, f"{key!r} must be a number, not {value!r}")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise RuleError(file, rule_id, f"{key!r} must be one of {', '.join(sorted(CHOICES[key]))}"
+                                           f"{_did_you_mean(str(value), CHOICES[key])}, not {value!r}")
+
+
 def _did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, sorted(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -268,6 +286,7 @@ def _rule(file: str, kind: str, table: dict[str, Any], parts: dict[str, str]) ->
         if key not in allowed:
             raise RuleError(file, rule_id, f"unknown key {key!r}{_did_you_mean(key, allowed)}; "
                                            f"[[{kind}]] rules take {', '.join(sorted(allowed))}")
+    _check_values(table, file, rule_id)
     for key in PATTERN_KEYS.get((file.removesuffix(".toml"), kind), ()):
         if key in table:
             _check_pattern_field(table[key], parts, file, rule_id, key)

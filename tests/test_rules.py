@@ -47,6 +47,10 @@ def _write(tmp_path: Path, body: str, name: str = "noise.toml") -> Path:
      "unknown key 'max_line_char'"),
     ('[[lines]]\nid = "x"\ncomment = "x"\npattern = "a"\nexamples = [{in = "a"}]\n', None,
      "unknown table [[lines]] (did you mean 'line'?)"),
+    ('[[tail]]\nid = "words"\ncomment = "x"\npattern = "a"\nexamples = [{in = "a"}]\nmax_line_chars = "40"\n', "words",
+     "'max_line_chars' must be a number"),
+    ('[[inline]]\nid = "entity"\ncomment = "x"\npattern = "&amp;"\ndecode = "HTML"\nexamples = [{in = "a"}]\n', "entity",
+     "'decode' must be one of html, not 'HTML'"),
 ])
 def test_bad_rule_file_names_file_rule_and_reason(tmp_path, body, rule_id, reason):
     with pytest.raises(RuleError) as err:
