@@ -268,7 +268,8 @@ class TargetReader:
                 indicator = row[kinds.index("indicator")]
                 unit = row[kinds.index("unit")] if "unit" in kinds else None
                 for i in table.target_columns(reference_year):
-                    target = row[i] and self._table_target(text, row[i], indicator, unit, table.columns[i].year)
+                    year = table.columns[i].year or table.last_year
+                    target = row[i] and self._table_target(text, row[i], indicator, unit, year)
                     if target:
                         found.append(target)
         return found

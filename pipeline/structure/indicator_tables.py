@@ -37,6 +37,11 @@ class IndicatorTable:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell | None, ...], ...]  # one cell (or None) per column
 
+    @property
+    def last_year(self) -> int | None:
+        """The latest year a column names (the year of the 目标值 and 年均/累计 columns)."""
+        return max((c.year for c in self.columns if c.year), default=None)
+
     def target_columns(self, reference_year: int | None) -> list[int]:
         """Columns of target values: 目标值 columns, and year columns that are not the base year
         (the earliest of several, or one before the document's year)."""
