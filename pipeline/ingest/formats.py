@@ -13,6 +13,7 @@ import zlib
 
 from lxml import etree
 
+from pipeline.ingest.docx_numbering import Numbering
 from pipeline.ingest.html import html_text
 from pipeline.ingest.read import Decoded, ReadError, decode
 from pipeline.rules import Rules
@@ -49,8 +50,8 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def docx_text(data: bytes) -> Decoded:
-    """Paragraphs and table rows of a Word file, in document order (a row's cells two spaces
-    apart, a blank line after it)."""
+    """Paragraphs and table rows of a Word file, in document order (a paragraph with the list
+    number Word draws before it, a row's cells two spaces apart and a blank line after it)."""
     import docx  # python-docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -61,11 +62,12 @@ def docx_text(data: bytes) -> Decoded:
     except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, zlib.error, EOFError, OSError) as exc:
         raise ReadError(f"not a readable .docx file ({type(exc).__name__}: the file is damaged); open and re-save "
                         "it in Word, or export it to text") from None
+    numbering = Numbering(document)
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         tag = etree.QName(child).localname
-        if tag == "p":
-            lines.append(Paragraph(child, document).text)
+        if tag == "p":  # with the list number Word draws itself (一、 of a numbered list)
+            lines.append(numbering.label(child) + Paragraph(child, document).text)
         elif tag == "tbl":
             for row in Table(child, document).rows:  # a blank line after each row, as in a web table
                 lines += ["  ".join(cell.text.strip() for cell in row.cells), ""]
