@@ -326,7 +326,7 @@ class TargetReader:
                 items[-1], tail = "".join(words[:k]), "".join(words[k + 1:])
                 for category in self.category:
                     tail = category.sub("", tail, count=1)
-            for item, i in zip(items, members):
+            for item, i in zip(_shared_head(items), members):
                 tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
                 subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
                 indicator = self._trim_end(list(_tagged(subject + tail + verb)), self.kept_ends)
@@ -469,6 +469,22 @@ class Times(list):
     def overlapping(self, start: int, end: int) -> list[TimeExpression]:
         """Those with a character in ``[start, end)``."""
         return self[bisect_right(self.ends, start):bisect_left(self.starts, end)]
+
+
+def _shared_head(items: list[str]) -> list[str]:
+    """A list whose last item alone names what they share (市级、县级财政; 小学、初中每生; 一、二、三等奖):
+    the short items before it take the words after the last one's own part — up to the character
+    the others end with (区级、街道级、社区级设施), else its first word (or character)."""
+    last = items[-1]
+    if len(items) < 2 or any(len(item) > 4 for item in items[:-1]) or len(last) <= max(map(len, items[:-1])):
+        return items
+    ends = {item[-1] for item in items[:-1]}
+    if len(ends) == 1 and last.find(next(iter(ends)), 1) > 0:
+        own = last.find(next(iter(ends)), 1) + 1
+    else:
+        own = 1 if all(len(item) == 1 for item in items[:-1]) else len(_tagged(last)[0][0])
+    shared = last[own:]
+    return [item + shared for item in items[:-1]] + [last] if shared and own <= 4 else items
 
 
 def _after_last_quantity(left: str) -> str:
