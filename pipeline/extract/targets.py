@@ -344,7 +344,12 @@ class TargetReader:
         out = list(found)
         for i, t in enumerate(found):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
-            part = self._breakdown_part(text, out[:i], t, sentence[0])
+            earlier = []  # the targets before it in its sentence
+            for j in range(i - 1, -1, -1):
+                if out[j].start < sentence[0]:
+                    break
+                earlier.insert(0, out[j])
+            part = self._breakdown_part(text, earlier, t, sentence[0])
             if part:
                 out[i] = replace(t, indicator=part)
                 continue
@@ -364,13 +369,13 @@ class TargetReader:
                     out[i] = replace(t, indicator=subject + t.indicator)
         return out
 
-    def _breakdown_part(self, text: str, before: list[Target], t: Target, sentence_start: int) -> str | None:
+    def _breakdown_part(self, text: str, earlier: list[Target], t: Target, sentence_start: int) -> str | None:
         """The indicator of a part of a total named after 其中 only by how it is made (建设高标准农田
         5万亩，其中新建3万亩、改造提升2万亩): the total's indicator and the part's own words
         (高标准农田新建), in reading order. A part that names its own thing (其中高校毕业生2万人,
         其中新增投入3亿元) keeps its indicator."""
-        among = text.rfind("其中", sentence_start, t.at)
-        totals = [b for b in before if sentence_start <= b.start and b.end <= among and b.unit == t.unit]
+        among = text.rfind("其中", sentence_start, t.at) if earlier else -1
+        totals = [b for b in earlier if b.end <= among and b.unit == t.unit]
         if among < 0 or not totals or not totals[-1].indicator:
             return None
         piece = _after_last_quantity(text[among + 2:t.at]).lstrip("，,：:")

@@ -138,7 +138,7 @@ def find_indicator_tables(text: str, rules: Rules) -> list[IndicatorTable]:
         if rows:
             end = max(c.end for c in rows[-1] if c)
             tables.append(IndicatorTable(lines[i].start, end, tuple(columns), tuple(rows)))
-            i = next((k for k, line in enumerate(lines) if line.start >= end), len(lines))
+            i = next((k for k in range(i, len(lines)) if lines[k].start >= end), len(lines))
         else:
             i += len(columns)
     return tables
