@@ -78,6 +78,16 @@ def test_a_cover_notice_as_the_page_heading_is_the_notice_title():
     assert document["issuer"] == "湖州市人民政府办公室"
 
 
+def test_a_pages_title_element_names_a_policy_whose_text_names_none():
+    title = "<title>某县人民政府关于加强耕地保护的通知_某县人民政府网</title>"
+    document = _read(_page(f"<div class='content'>{BODY}</div>", title))[0]
+    assert document["title"] == "某县人民政府关于加强耕地保护的通知"  # without the site's name
+    listing = _read(_page(f"<div class='content'>{BODY}</div>", "<title>仲裁公告-广州市人力资源和社会保障局网站</title>"))[0]
+    assert listing["title"] is None  # a section's name is no policy's title
+    own = _read(_page(f"<div class='content'><p>湖州市住房保障若干措施</p>{BODY}</div>", title))[0]
+    assert own["title"] == "湖州市住房保障若干措施"  # the text's own title comes first
+
+
 def test_a_listing_page_keeps_its_list_of_long_titles():
     items = "".join(f"<li><a href='#'>广州市劳动人事争议仲裁委员会关于第{n}批案件开庭公告的通知</a>"
                     f"<span>[2025-01-1{n}]</span></li>" for n in range(1, 8))

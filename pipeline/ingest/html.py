@@ -162,12 +162,22 @@ def _still_attached(element, root) -> bool:
 
 
 def _head_fields(root) -> list[PageField]:
-    """The title the page declares in its head (``<meta name="ArticleTitle">``)."""
+    """The title the page declares in its head (``<meta name="ArticleTitle">``), and its
+    ``<title>`` up to the site's name after it (某县人民政府关于…的通知_某县人民政府网)."""
+    fields = []
     for meta in root.iter("meta"):
         if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
-            return [PageField("title", "ArticleTitle", " ".join(meta.get("content").split()))]
-    return []
+            fields.append(PageField("title", "ArticleTitle", " ".join(meta.get("content").split())))
+            break
+    title = root.find(".//title")
+    named = _SITE_NAME_AFTER.split(" ".join(_text(title).split()))[0] if title is not None else ""
+    if named:
+        fields.append(PageField("head_title", "title", named))
+    return fields
 
+
+# what separates a page's title from the site's name in its <title>: _ | ｜ - — ——
+_SITE_NAME_AFTER = regex.compile(r"\s*(?:[_|｜]|\s[-—]+\s|——|-(?=[^-]*$))\s*")
 
 # -- main block -----------------------------------------------------------------------------
 

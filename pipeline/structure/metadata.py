@@ -14,6 +14,7 @@ import regex
 
 from pipeline.extract.numbers import int_of
 from pipeline.extract.timex import named_periods
+from pipeline.ingest.html import han_count
 from pipeline.ingest.normalise import is_table_column, to_simplified
 from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
@@ -29,6 +30,7 @@ _SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
 _TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
 
 
+_MIN_HEAD_TITLE = 8  # Chinese characters a page's <title> needs to stand for a policy's (not 仲裁公告)
 _ORGAN_LIST = regex.compile(r"\s*[,，、;；\s]\s*")
 _PAGE_DATE = regex.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
@@ -219,6 +221,9 @@ class MetadataReader:
             meta.issuer = meta.issuer or notice.group("issuer")
         elif page.get("title") and (not meta.title or meta.title not in page["title"]):
             meta.title = page["title"]  # unless the text's own title is the page's, or its policy's
+        named = page.get("head_title", "")
+        if not meta.title and han_count(named) >= _MIN_HEAD_TITLE and self.is_title_text(named):
+            meta.title = named  # the page's <title>, when the text names none and it reads as a policy's
 
     def _reference_year(self, meta: Metadata, text: str) -> int | None:
         """The year a date without one belongs to: the issue date's, else the doc number's, else the
