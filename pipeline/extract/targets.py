@@ -30,6 +30,7 @@ _AMONG = regex.compile(r"^其中[，,：:]?")
 # （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）
 _NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d|\d[^（）]*[、，；][^（）]*\d)[^（）]*）")
 _QUOTE_CLOSE = {"“": "”", "‘": "’"}
+_ITEM_LABEL = regex.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)")
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
 # a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
 _LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
@@ -313,10 +314,12 @@ class TargetReader:
                 if shared and out[i].comparator == "=":
                     out[i] = replace(out[i], comparator=shared)
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
-            clause = text[c_start:at]
-            subject = _blanked(clause, [(t.start - c_start, t.end - c_start) for t in times.overlapping(c_start, at)]
-                               + self._dropped(clause))
-            items = [p for p in _LIST_SEP.split(subject) if p]
+            items = _shared_head(self._listed(text, c_start, at, times))
+            before = self._bounds(text, c_start - 1, c_start - 1, _CLAUSE_END, 0, len(text))[0] if c_start else 0
+            if len(items) != len(members) and c_start and (text[c_start - 2] == "的" or text[before] == "对"):
+                # 对获评国家级、省级示范园区的，分别给予100万元、50万元: the list is the object before
+                listed = self._listed(text, before, c_start - 1 - (text[c_start - 2] == "的"), times)
+                items = _shared_affixes([_ITEM_LABEL.sub("", listed[0]), *listed[1:]]) if listed else listed
             if len(items) != len(members) or len(items) < 2:
                 continue
             tail = ""
@@ -326,12 +329,19 @@ class TargetReader:
                 items[-1], tail = "".join(words[:k]), "".join(words[k + 1:])
                 for category in self.category:
                     tail = category.sub("", tail, count=1)
-            for item, i in zip(_shared_head(items), members):
+            for item, i in zip(items, members):
                 tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
                 subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
                 indicator = self._trim_end(list(_tagged(subject + tail + verb)), self.kept_ends)
                 out[i] = replace(out[i], indicator=indicator or found[i].indicator)
         return out
+
+    def _listed(self, text: str, start: int, end: int, times: "Times") -> list[str]:
+        """The items a clause lists (A、B和C), without its time expressions and baselines."""
+        clause = text[start:end]
+        subject = _blanked(clause, [(t.start - start, t.end - start) for t in times.overlapping(start, end)]
+                           + self._dropped(clause))
+        return [p for p in _LIST_SEP.split(subject) if p]
 
     def _dropped(self, phrase: str) -> list[tuple[int, int]]:
         """Spans of ``phrase`` that no indicator keeps (baselines: 比2015年)."""
@@ -482,9 +492,9 @@ def _shared_head(items: list[str]) -> list[str]:
     """A list whose last item alone names what they share (市级、县级财政; 小学、初中每生; 一、二、三等奖):
     the short items before it take the words after the last one's own part — up to the character
     the others end with (区级、街道级、社区级设施), else its first word (or character)."""
-    last = items[-1]
-    if len(items) < 2 or any(len(item) > 4 for item in items[:-1]) or len(last) <= max(map(len, items[:-1])):
+    if len(items) < 2 or any(len(item) > 4 for item in items[:-1]) or len(items[-1]) <= max(map(len, items[:-1])):
         return items
+    last = items[-1]
     ends = {item[-1] for item in items[:-1]}
     if len(ends) == 1 and last.find(next(iter(ends)), 1) > 0:
         own = last.find(next(iter(ends)), 1) + 1
@@ -492,6 +502,22 @@ def _shared_head(items: list[str]) -> list[str]:
         own = 1 if all(len(item) == 1 for item in items[:-1]) else len(_tagged(last)[0][0])
     shared = last[own:]
     return [item + shared for item in items[:-1]] + [last] if shared and own <= 4 else items
+
+
+def _shared_affixes(items: list[str]) -> list[str]:
+    """``_shared_head``, and the words the first item opens with shared too, as an object clause
+    writes them: 对新认定的国家级、省级专精特新企业 -> 对新认定的国家级专精特新企业, 对新认定的省级…"""
+    first = items[0]
+    if len(first) <= 4 or len(items) < 2 or any(len(item) > 4 for item in items[1:-1]):
+        return _shared_head(items)
+    own = _tagged(first)[-1][0]  # the first item's own part: its last word
+    if len(own) > 4 or own == first:
+        return items
+    shared = _shared_head([own, *items[1:]])
+    if shared == [own, *items[1:]]:
+        return items  # nothing after the last item's own part is shared: no prefix either
+    prefix = first[:-len(own)]
+    return [prefix + item for item in shared]
 
 
 def _after_last_quantity(left: str) -> str:
