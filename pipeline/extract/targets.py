@@ -314,12 +314,12 @@ class TargetReader:
                 if shared and out[i].comparator == "=":
                     out[i] = replace(out[i], comparator=shared)
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
-            items = _shared_head(self._listed(text, c_start, at, times))
+            items, share = self._listed(text, c_start, at, times), _shared_head
             before = self._bounds(text, c_start - 1, c_start - 1, _CLAUSE_END, 0, len(text))[0] if c_start else 0
-            if len(items) != len(members) and c_start and (text[c_start - 2] == "的" or text[before] == "对"):
+            if len(items) != len(members) and c_start >= 2 and (text[c_start - 2] == "的" or text[before] == "对"):
                 # 对获评国家级、省级示范园区的，分别给予100万元、50万元: the list is the object before
-                listed = self._listed(text, before, c_start - 1 - (text[c_start - 2] == "的"), times)
-                items = _shared_affixes([_ITEM_LABEL.sub("", listed[0]), *listed[1:]]) if listed else listed
+                items = self._listed(text, before, c_start - 1 - (text[c_start - 2] == "的"), times)
+                items, share = [_ITEM_LABEL.sub("", items[0]), *items[1:]] if items else items, _shared_affixes
             if len(items) != len(members) or len(items) < 2:
                 continue
             tail = ""
@@ -329,7 +329,7 @@ class TargetReader:
                 items[-1], tail = "".join(words[:k]), "".join(words[k + 1:])
                 for category in self.category:
                     tail = category.sub("", tail, count=1)
-            for item, i in zip(items, members):
+            for item, i in zip(share(items), members):
                 tokens = [(w, f) for w, f in _tagged(item) if w not in self.anywhere]
                 subject = "".join(w for w, _ in tokens[self._trim_start(tokens, by_pos=False):])
                 indicator = self._trim_end(list(_tagged(subject + tail + verb)), self.kept_ends)
@@ -488,18 +488,25 @@ class Times(list):
         return self[bisect_right(self.ends, start):bisect_left(self.starts, end)]
 
 
-def _shared_head(items: list[str]) -> list[str]:
-    """A list whose last item alone names what they share (市级、县级财政; 小学、初中每生; 一、二、三等奖):
-    the short items before it take the words after the last one's own part — up to the character
-    the others end with (区级、街道级、社区级设施), else its first word (or character)."""
+def _shared_head(items: list[str], any_word: bool = False) -> list[str]:
+    """A list whose last item alone names what they share: the short items before it take the words
+    after the last one's own part — up to the character they all end with (市级、县级财政; 区级、
+    街道级、社区级设施), after its first character when they are one character each (一、二、三等奖),
+    or a per-unit base after its first word (小学、初中每生; any words after it with ``any_word``,
+    as in an object clause: 优秀、良好、合格等级的). Items that name things of their own
+    (二氧化硫、氮氧化物和挥发性有机物) share nothing."""
     if len(items) < 2 or any(len(item) > 4 for item in items[:-1]) or len(items[-1]) <= max(map(len, items[:-1])):
         return items
     last = items[-1]
     ends = {item[-1] for item in items[:-1]}
     if len(ends) == 1 and last.find(next(iter(ends)), 1) > 0:
         own = last.find(next(iter(ends)), 1) + 1
+    elif all(len(item) == 1 for item in items[:-1]):
+        own = 1
     else:
-        own = 1 if all(len(item) == 1 for item in items[:-1]) else len(_tagged(last)[0][0])
+        own = len(_tagged(last)[0][0])
+        if not (any_word or last[own:].startswith("每")):
+            return items
     shared = last[own:]
     return [item + shared for item in items[:-1]] + [last] if shared and own <= 4 else items
 
@@ -509,11 +516,11 @@ def _shared_affixes(items: list[str]) -> list[str]:
     writes them: 对新认定的国家级、省级专精特新企业 -> 对新认定的国家级专精特新企业, 对新认定的省级…"""
     first = items[0]
     if len(first) <= 4 or len(items) < 2 or any(len(item) > 4 for item in items[1:-1]):
-        return _shared_head(items)
+        return _shared_head(items, any_word=True)
     own = _tagged(first)[-1][0]  # the first item's own part: its last word
     if len(own) > 4 or own == first:
         return items
-    shared = _shared_head([own, *items[1:]])
+    shared = _shared_head([own, *items[1:]], any_word=True)
     if shared == [own, *items[1:]]:
         return items  # nothing after the last item's own part is shared: no prefix either
     prefix = first[:-len(own)]
