@@ -34,7 +34,8 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("n_chars", pa.int32(), "length of text"),
         ("text", pa.string(), "the normalised text all offsets refer to"),
         ("page_fields", pa.list_(_PAGE_FIELD),
-         "a web page's own metadata box (索引号, 发文机关, 成文日期, 实施日期 …): field, label as written, value"),
+         "a web page's own metadata box (索引号, 发文机关, 成文日期, 实施日期 …) and the titles it declares "
+         "(ArticleTitle, its heading; its <title> as head_title): field, label as written, value"),
         ("duplicate_of", pa.string(), "source_path of an earlier file with identical bytes (its rows stand for both)"),
         ("offset_map", pa.list_(_OFFSET_RUN),
          "runs mapping text offsets to raw (decoded) offsets: raw = run.raw + (i - run.norm) for the last run with run.norm <= i"),
