@@ -148,7 +148,8 @@ class TimeReader:
                     return TimeExpression(**base, date=issued)
                 y = _year(g, "y", year)  # 自2024年起 starts on 1 January, 从明年起 a year later
                 y = y + ("next_year" in g) if y else None
-                return TimeExpression(**base, date=dt.date(y, int_of(g.get("m", "1")), int_of(g.get("d", "1"))) if y else None)
+                month = rule.get("seasons")[g["season"]] if "season" in g else int_of(g.get("m", "1"))  # 秋季学期 -> 9
+                return TimeExpression(**base, date=dt.date(y, month, int_of(g.get("d", "1"))) if y else None)
             if kind == "period":
                 dates = self._period(g, year)
                 return TimeExpression(**base, start_date=dates[0], end_date=dates[1]) if dates else None
