@@ -114,21 +114,50 @@ def _style(item: Item) -> str:
     return item.rule.get("style", item.rule.id)
 
 
+_LABEL_NUMBER = regex.compile(r"^(?P<prefix>(?:\d+\.)*)(?P<n>\d+)$")
+
+
+def _label_number(label: str) -> tuple[str, int] | None:
+    """(the outline prefix, the number) of a label: 16 -> ("", 16), 2.1 -> ("2.", 1)."""
+    m = _LABEL_NUMBER.match(label.strip())
+    return (m.group("prefix"), int(m.group("n"))) if m else None
+
+
 def _continues(other: Item | None, item: Item, number: int) -> bool:
-    """Whether ``other`` is an item of ``item``'s style numbered ``number``."""
-    return other is not None and _style(other) == _style(item) and other.label.isdigit() \
-        and int(other.label) == number
+    """Whether ``other`` is an item of ``item``'s style numbered ``number`` (under the same outline
+    prefix: 2.1 continues into 2.2, not 3.2)."""
+    if other is None or _style(other) != _style(item):
+        return False
+    mine, theirs = _label_number(item.label), _label_number(other.label)
+    return bool(mine and theirs) and theirs == (mine[0], number)
+
+
+def _opens_under(parent: Item | None, item: Item) -> bool:
+    """Whether ``item`` is the first of its outline prefix right under the item it names (2.1 after 2)."""
+    mine = _label_number(item.label)
+    return parent is not None and mine is not None and mine[1] == 1 and bool(mine[0]) \
+        and parent.label.strip() == mine[0].rstrip(".")
+
+
+def _previous_at_level(kept: list[Item], item: Item) -> Item | None:
+    """The last item before ``item`` that is of its style or not below it (past 1.1, 1.2 to 1)."""
+    return next((other for other in reversed(kept) if _style(other) == _style(item) or _rank(other) <= _rank(item)),
+                None)
 
 
 def _in_runs(items: list[Item]) -> list[Item]:
     """The items without those of ``in_run`` rules that continue no run of their style: the
-    item right before is not number n−1 and, for number 1, the item right after not 2."""
+    item before it (past items of lower levels: 2 after 1.1, 1.2) is not number n−1 and, for
+    number 1, neither is the item right after number 2 nor the one before the item its outline
+    prefix names (2.1 after 2)."""
     kept: list[Item] = []
     for k, item in enumerate(items):
         if item.rule.get("in_run"):
-            n = int(item.label)
+            n = _label_number(item.label)[1]
+            before = _previous_at_level(kept, item)
             after = items[k + 1] if k + 1 < len(items) else None
-            if not (_continues(kept[-1] if kept else None, item, n - 1) or (n == 1 and _continues(after, item, 2))):
+            if not (_continues(before, item, n - 1) or (n == 1 and (_continues(after, item, 2)
+                                                                     or _opens_under(kept[-1] if kept else None, item)))):
                 continue
         kept.append(item)
     return kept
