@@ -97,16 +97,24 @@ def _deadlines(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
     return [f"{t.kind}|{t.value()}|{t.text}" for t in _times(text, year, ctx)]
 
 
-def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
-    found = find_targets(ctx, text, 0, len(text), [], *ctx.times.find_all(text, year or None))
+def _target_strings(found) -> list[str]:
+    """Targets as examples write them: value|value_max|unit|comparator|indicator."""
     return [f"{t.value:g}|{'' if t.value_max is None else format(t.value_max, 'g')}|{t.unit}|{t.comparator}|"
             f"{t.indicator or ''}" for t in found]
+
+
+def _targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
+    return _target_strings(find_targets(ctx, text, 0, len(text), [], *ctx.times.find_all(text, year or None)))
 
 
 def _table_targets(rule: Rule, text: str, ctx: Context, year: int) -> list[str]:
-    found = ctx.targets.from_tables(text, find_indicator_tables(text, ctx.rules), year or None)
-    return [f"{t.value:g}|{'' if t.value_max is None else format(t.value_max, 'g')}|{t.unit}|{t.comparator}|"
-            f"{t.indicator or ''}" for t in found]
+    return _target_strings(ctx.targets.from_tables(text, find_indicator_tables(text, ctx.rules), year or None))
+
+
+def _annex_titles(rule: Rule, text: str, ctx: Context) -> list[str]:
+    lines = split_lines(text)
+    entries = attachment_entries(lines, ctx.rules)
+    return [line.text for i, line in enumerate(lines) if i in entries]
 
 
 # (file, kind) -> how to compute an example's output
@@ -124,8 +132,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("structure", "framing"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "table_column"): lambda r, t, c: r.pattern.match(t) is not None,
     ("structure", "indicator_column"): lambda r, t, c: r.get("column") if r.pattern.match(t) else "",
-    ("structure", "attachment_list"): lambda r, t, c: [line.text for i, line in enumerate(split_lines(t))
-                                                       if i in attachment_entries(split_lines(t), c.rules)],
+    ("structure", "attachment_list"): _annex_titles,
     ("departments", "level"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),

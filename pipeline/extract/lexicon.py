@@ -79,8 +79,8 @@ class Lexicon:
         if name in self.names:  # a whole alias (市场监管局) is not 市 + 场监管局
             canonical, rule = self.names[name]
             return Organ(canonical, self._unprefixed_level(name), rule)
-        if self._stem_of(name) in self.stems:  # 市场监督管理部门 is not 市 + 场监督管理部门
-            canonical, rule = self.stems[self._stem_of(name)]
+        if (stem := self._stem_of(name)) in self.stems:  # 市场监督管理部门 is not 市 + 场监督管理部门
+            canonical, rule = self.stems[stem]
             return Organ(canonical, None, rule)
         rest, level = self.split_level(name)
         for alias in self.aliases_longest_first:
@@ -89,8 +89,8 @@ class Lexicon:
                 if level is None and rest == alias:
                     level = self._unprefixed_level(alias)
                 return Organ(canonical, level, rule)
-        if self._stem_of(rest) in self.stems:  # 市卫生健康, 市卫生健康主管部门
-            canonical, rule = self.stems[self._stem_of(rest)]
+        if (stem := self._stem_of(rest)) in self.stems:  # 市卫生健康, 市卫生健康主管部门
+            canonical, rule = self.stems[stem]
             return Organ(canonical, level, rule)
         if self.unknown_organ.fullmatch(name) and not self.is_blanket(name):
             return Organ(None, level, "departments.organ_form")  # an organ by its form: name unknown, level by its prefix

@@ -315,11 +315,12 @@ class TargetReader:
                     out[i] = replace(out[i], comparator=shared)
             c_start = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
             items, share = self._listed(text, c_start, at, times), _shared_head
-            before = self._bounds(text, c_start - 1, c_start - 1, _CLAUSE_END, 0, len(text))[0] if c_start else 0
-            if len(items) != len(members) and c_start >= 2 and (text[c_start - 2] == "的" or text[before] == "对"):
+            if len(items) != len(members) and c_start >= 2:
                 # 对获评国家级、省级示范园区的，分别给予100万元、50万元: the list is the object before
-                items = self._listed(text, before, c_start - 1 - (text[c_start - 2] == "的"), times)
-                items, share = [_ITEM_LABEL.sub("", items[0]), *items[1:]] if items else items, _shared_affixes
+                before = self._bounds(text, c_start - 1, c_start - 1, _CLAUSE_END, 0, len(text))[0]
+                if text[c_start - 2] == "的" or text[before] == "对":
+                    items = self._listed(text, before, c_start - 1 - (text[c_start - 2] == "的"), times)
+                    items, share = [_ITEM_LABEL.sub("", items[0]), *items[1:]] if items else items, _shared_affixes
             if len(items) != len(members) or len(items) < 2:
                 continue
             tail = ""
@@ -354,12 +355,10 @@ class TargetReader:
         out = list(found)
         for i, t in enumerate(found):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
-            earlier = []  # the targets before it in its sentence
-            for j in range(i - 1, -1, -1):
-                if out[j].start < sentence[0]:
-                    break
-                earlier.insert(0, out[j])
-            part = self._breakdown_part(text, earlier, t, sentence[0])
+            first = i  # the first target of its sentence
+            while first and out[first - 1].start >= sentence[0]:
+                first -= 1
+            part = self._breakdown_part(text, out[first:i], t, sentence[0])
             if part:
                 out[i] = replace(t, indicator=part)
                 continue

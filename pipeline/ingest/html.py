@@ -26,7 +26,7 @@ import regex
 from lxml import etree
 
 from pipeline.ingest.fields import FieldLabels, PageField
-from pipeline.ingest.read import Decoded, ReadError, decode
+from pipeline.ingest.read import Decoded, ReadError, decode, han_count
 from pipeline.rules import Rule, Rules
 
 _DROPPED_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select", "button",
@@ -37,14 +37,9 @@ BLOCK_TAGS = {"p", "div", "br", "li", "tr", "table", "section", "article", "ul",
 _CELL_TAGS = {"td", "th"}
 _HEADINGS = {"h1", "h2", "h3"}
 _HIDDEN_STYLE = regex.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", regex.I)
-_HAN = regex.compile(r"\p{Han}")
 _NAME_WORD = regex.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _BOX_CHARS = 3000
 _LIST_LINK_CHARS = 10  # a link title this long is content (a listing page's entry), not navigation
-
-
-def han_count(text: str) -> int:
-    return len(_HAN.findall(text))
 
 
 def name_tokens(names: str) -> list[str]:

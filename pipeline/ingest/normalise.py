@@ -13,6 +13,7 @@ import regex
 
 from pipeline.ingest.textmap import MappedText
 from pipeline.rules import Rule, Rules
+from pipeline.structure.indicator_tables import column_of
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +77,7 @@ def is_table_column(cell: str, rules: Rules) -> bool:
 
 def _names_column(cell: str, rules: Rules) -> bool:
     """Whether a cell names a column of a task table or of an indicator table (指标, 2025年)."""
-    return is_table_column(cell, rules) or any(r.pattern.match(cell) for r in rules.of("structure", "indicator_column"))
+    return is_table_column(cell, rules) or column_of(cell, rules) is not None
 
 
 def table_cell_edits(rule: Rule, text: str, rules: Rules) -> list[tuple[int, int, str]]:

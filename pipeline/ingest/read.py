@@ -39,7 +39,13 @@ _CANDIDATES = ("gb18030", "big5")
 
 
 _NOT_CJK = regex.compile(r"[^\u4e00-\u9fff]+")
+_HAN = regex.compile(r"\p{Han}")
 _NOT_LEVEL_1 = bytes(b for b in range(256) if not 0xB0 <= b <= 0xD7)  # GB2312 lead bytes of level 1
+
+
+def han_count(text: str) -> int:
+    """How many Han characters ``text`` holds."""
+    return len(_HAN.findall(text))
 
 
 def _common_han_share(text: str) -> float:
@@ -164,7 +170,6 @@ def _legacy(data: bytes) -> Decoded:
 
 
 _LATIN_1_SUPPLEMENT = regex.compile(r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
-_HAN = regex.compile(r"\p{Han}")
 
 
 def _as_single_bytes(text: str) -> bytes | None:
@@ -187,7 +192,7 @@ def _unmangled(text: str) -> Decoded | None:
     the text, it has almost no Han, and its bytes decode to common Han characters."""
     sample = text[:20000]
     mangled = len(_LATIN_1_SUPPLEMENT.findall(sample))
-    if mangled < 0.3 * len(sample.strip()) or len(_HAN.findall(sample)) > 0.02 * len(sample):
+    if mangled < 0.3 * len(sample.strip()) or han_count(sample) > 0.02 * len(sample):
         return None
     data = _as_single_bytes(text)
     if data is None:

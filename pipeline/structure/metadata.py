@@ -14,8 +14,8 @@ import regex
 
 from pipeline.extract.numbers import int_of
 from pipeline.extract.timex import named_periods
-from pipeline.ingest.html import han_count
 from pipeline.ingest.normalise import is_table_column, to_simplified
+from pipeline.ingest.read import han_count
 from pipeline.rules import Rules
 from pipeline.structure.lines import Line, split_lines
 from pipeline.structure.outline import Outline

@@ -148,8 +148,8 @@ def _previous_at_level(kept: list[Item], item: Item) -> Item | None:
 def _in_runs(items: list[Item]) -> list[Item]:
     """The items without those of ``in_run`` rules that continue no run of their style: the
     item before it (past items of lower levels: 2 after 1.1, 1.2) is not number n−1 and, for
-    number 1, neither is the item right after number 2 nor the one before the item its outline
-    prefix names (2.1 after 2)."""
+    number 1, the item right after is not number 2 and the item right before is not the one its
+    outline prefix names (2.1 right after 2)."""
     kept: list[Item] = []
     for k, item in enumerate(items):
         if item.rule.get("in_run"):
