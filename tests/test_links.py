@@ -367,19 +367,25 @@ def test_seeds_among_others_are_those_numpy_finds_by_set_membership():
         assert _among(values, others).tolist() == np.isin(values, others).tolist()
 
 
-def test_measures_that_score_below_same_are_the_same_provision_when_their_openings_say_so(tmp_path):
-    from pipeline.link.align import LINK, SAME, Weights
+def test_the_relation_is_same_from_a_high_score_or_from_a_fair_score_under_the_same_opening(tmp_path):
+    from pipeline.link.align import LINK, SAME, SAME_OPENED, Weights
     from pipeline.link.pairs import PairWork, write_work
 
-    body = "卫生健康部门每季度报告乡村医生待遇落实情况，财政部门保障经费。"
     texts = ["强化协同配合。各地要建立部门协作机制，定期会商乡村医疗卫生体系建设中的重大问题，乡村医生待遇。",
-             "强化协同配合。" + body, "健全工作机制。各地要建立部门协作机制，落实经费保障。", "完善医保支付政策，提高门诊统筹报销比例。"]
+             "强化协同配合。各地要建立部门协作机制，卫生健康部门每季度报告乡村医生待遇落实情况，财政部门保障经费。",
+             "健全工作机制。各地要建立部门协作机制，定期会商重大问题，落实经费保障。",
+             "完善医保支付政策，提高门诊统筹报销比例。",
+             "强化协同配合。财政部门保障经费，落实到位。",
+             "健全协作机制。各地要建立部门协作机制，定期会商乡村医疗卫生体系建设中的重大问题，提高乡村医生待遇。"]
     weights = Weights(texts)
-    vectors = weights.documents([(0, 1), (1, 2), (2, 3)])
-    dtypes = write_work(tmp_path, [(vectors, texts[:3], [1, 1, 1])], np.array([[0, 1], [0, 2]]))
-    found = PairWork.open(str(tmp_path), tuple(dtypes.items())).links(0, 2)
-    assert found.pair.tolist() == [0, 1] and ((LINK <= found.score) & (found.score < SAME)).all()
-    assert found.same.tolist() == [True, False]  # the same opening clause; another
+    vectors = weights.documents([(i, i + 1) for i in range(len(texts))])
+    dtypes = write_work(tmp_path, [(vectors, texts, [1] * len(texts))], np.array([[0, i] for i in range(1, 6)]))
+    found = PairWork.open(str(tmp_path), tuple(dtypes.items())).links(0, 5)
+    assert found.pair.tolist() == [0, 1, 3, 4]  # 完善医保支付政策 shares nothing
+    fair = (SAME_OPENED <= found.score) & (found.score < SAME)
+    assert fair[:2].all() and LINK <= found.score[2] < SAME_OPENED and found.score[3] >= SAME
+    # the same opening and a fair score; another opening; the same opening, little else; nearly all the text
+    assert found.same.tolist() == [True, False, False, True]
 
 
 def test_folding_modulo_the_mersenne_prime_is_numpys_modulo():

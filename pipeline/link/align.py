@@ -10,9 +10,11 @@ Each measure is read twice, and two measures are as similar as the mean of the t
   and 村卫生室, 医保定点 weigh much even in a run of a few documents.
 Two measures link when the similarity reaches ``LINK`` and ``NEAR_BEST`` of the best
 match of one of them (a measure written in general terms resembles many; it links to
-those it resembles most); ``same`` when it reaches
-``SAME`` or their opening clauses (the measure's own heading: 强化协同配合。) say the
-same, else ``partial``. The passage the two share most is found by seeded local
+those it resembles most); ``same`` when it reaches ``SAME``, or reaches ``SAME_OPENED``
+and their opening clauses (the measure's own heading: 强化协同配合。) say the same, else
+``partial``: an implementing document restates the provision it carries out under its
+heading, and two measures under other headings share that much text when one covers
+more than the other (a provision split or merged). The passage the two share most is found by seeded local
 alignment of their characters (``shared_passage``).
 """
 from __future__ import annotations
@@ -30,8 +32,9 @@ from pipeline.link.keys import KeyCounts, counted, distinct, find, first_sight, 
 
 LINK = 0.125  # similarity from which two measures implement the same provision
 NEAR_BEST = 0.6  # ... when it also comes near the best match of one of the two measures
-SAME = 0.30  # similarity from which they are essentially the same
-SAME_OPENING = 0.5  # n-gram cosine of the opening clauses from which the provision is the same
+SAME = 0.45  # similarity from which they are essentially the same, whatever their openings
+SAME_OPENED = 0.25  # ... from which they are when their openings say the same
+SAME_OPENING = 0.5  # n-gram cosine of the opening clauses from which they say the same
 _HAS_HAN = regex.compile(r"\p{Han}")
 _OPENING = regex.compile(r"^[^。；;：:]{2,40}[。；;：:]")
 SEED, MAX_GAP = 4, 8  # shared-passage anchors: strings of 4 characters, at most 8 apart
@@ -475,11 +478,11 @@ def align(a: DocumentVectors, b: DocumentVectors) -> list[Link]:
         return []
     near_best = (scores >= NEAR_BEST * scores.max(axis=1, keepdims=True)) | (scores >= NEAR_BEST * scores.max(axis=0))
     linked = list(zip(*np.nonzero((scores >= LINK) & near_best)))
-    below_same = any(scores[i, j] < SAME for i, j in linked)
-    openings = cosines(a.openings, b.openings) if below_same else None  # needed only below SAME
+    undecided = any(SAME_OPENED <= scores[i, j] < SAME for i, j in linked)
+    openings = cosines(a.openings, b.openings) if undecided else None  # needed only between the two
     links = []
     for i, j in linked:
         score = float(scores[i, j])
-        same = score >= SAME or openings[i, j] >= SAME_OPENING
+        same = score >= SAME or (score >= SAME_OPENED and openings[i, j] >= SAME_OPENING)
         links.append(Link(int(i), int(j), score, "same" if same else "partial"))
     return links
