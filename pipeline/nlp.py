@@ -326,12 +326,13 @@ class TimexComponent(PolicyComponent):
 
 
 def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tuple[int, int]],
-                 times: list, past: list = ()) -> list:
+                 times: list, past: list = (), labels: list[tuple[int, int]] = ()) -> list:
     """Targets in ``text[start:end]``, skipping titles, quoted names and time expressions;
-    ``past`` are the past dates the time reader dropped (figures they date are no targets)."""
+    ``past`` are the past dates the time reader dropped (figures they date are no targets);
+    ``labels`` the spans of items' numbers, which no figure reads into."""
     quoted = [(m.start(), m.end()) for m in _QUOTED_NAME.finditer(text)]
     blocked = titles + quoted + [(t.start, t.end) for t in [*times, *past]]
-    return ctx.targets.find(text, start, end, blocked, times, past)
+    return ctx.targets.find(text, start, end, blocked, times, past, labels)
 
 
 class TargetsComponent(PolicyComponent):
@@ -341,8 +342,9 @@ class TargetsComponent(PolicyComponent):
         ctx = self.ctx
         outline, times, text = doc.user_data["outline"], doc.user_data["times"], doc.user_data["text"]
         tables = [(t.start, t.end) for t in outline.tables]  # read by their columns, not as sentences
+        labels = [(item.line.start, item.content_start) for item in outline.items]
         targets = find_targets(ctx, text, 0, len(text), doc.user_data["titles"] + tables, times,
-                               doc.user_data["past_times"])
+                               doc.user_data["past_times"], labels)
         targets += ctx.targets.from_tables(text, outline.tables, doc.user_data["metadata"].reference_year)
         targets.sort(key=lambda t: t.start)
         rows = []

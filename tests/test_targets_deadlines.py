@@ -172,6 +172,14 @@ def test_a_target_on_its_items_first_line_belongs_to_the_item_and_its_quote_skip
     assert target["quote"] == "每年培训托育从业人员不少于500人次"
     assert rows.document["text"][target["start"]:target["end"]] == target["quote"]
 
+def test_an_items_number_is_no_part_of_the_figure_that_opens_its_text():
+    text = ("一、配租对象\n1.3人户家庭；\n2.2人户中2人均年满18周岁的家庭；\n3.每年新增保障房不少于1.5万套。\n"
+            "二、其他\n全市建成1.5万套保障性住房。\n")
+    rows = process(text.encode("utf-8"), "x.txt", context())
+    values = [t["value"] for t in rows.tables["targets"]]
+    assert values[:3] == [3, 2, 2] and 1.5 in values[3:]  # items 1. 2.; a decimal of the text stays one
+    assert values.count(1.5) == 2
+
 
 def test_the_policys_closing_provision_is_no_measures_text_unless_it_is_an_items_own():
     closing = "本措施自2024年5月1日起施行，有效期至2026年12月31日。\n"

@@ -238,13 +238,15 @@ class TargetReader:
 
     # -- document --------------------------------------------------------------
     def find(self, text: str, start: int, end: int | None, blocked: list[tuple[int, int]],
-             times: list[TimeExpression], past: list[TimeExpression] = ()) -> list[Target]:
+             times: list[TimeExpression], past: list[TimeExpression] = (),
+             labels: list[tuple[int, int]] = ()) -> list[Target]:
         """Targets in ``text[start:end]``; ``blocked`` spans (names, quotes, time expressions) are
-        skipped, and so are figures a ``past`` date governs (2020年末…82.25岁 reports a fact)."""
+        skipped, and so are figures a ``past`` date governs (2020年末…82.25岁 reports a fact).
+        ``labels`` (items' numbers) are no part of a figure: 1.3人户家庭 is item 1, 3 persons."""
         end = len(text) if end is None else end
         taken = SpanSet(blocked)
         found: list[Target] = []
-        segment = text[start:end]
+        segment = _masked(text[start:end], labels, start)
         times, past = Times(times), Times(past)
         for rule, pattern in self.mentions:
             for m in pattern.finditer(segment):
@@ -542,6 +544,16 @@ def _before_next_quantity(right: str) -> str:
         if _DIGIT.search(pieces[i]):
             return "、".join(pieces[:i])
     return right
+
+
+def _masked(segment: str, spans: list[tuple[int, int]], offset: int) -> str:
+    """``segment`` (at ``offset`` in its text) with the characters of ``spans`` made line breaks,
+    so no pattern reads across them; its offsets stay the text's."""
+    chars = list(segment)
+    for s, e in spans:
+        for i in range(max(s - offset, 0), min(e - offset, len(chars))):
+            chars[i] = "\n"
+    return "".join(chars) if spans else segment
 
 
 def _blanked(phrase: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
