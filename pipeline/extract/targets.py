@@ -16,7 +16,7 @@ import regex
 from pipeline.extract.numbers import parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
-from pipeline.rules import Rule, Rules, any_of, compile_pattern
+from pipeline.rules import Rule, Rules, any_of, compile_pattern, expand_parts
 from pipeline.structure.indicator_tables import Cell, IndicatorTable
 from pipeline.segmenter import segmenter
 
@@ -95,7 +95,8 @@ class TargetReader:
         self.after.sort(key=lambda x: -len(x[0]))
         self.after_wins = {r.get("symbol") for r in comparators if r.get("after_wins")}
         before_words = _alternation(w for r in comparators for w in r.get("before", []))
-        self.before_near = regex.compile(rf"(?P<w>{before_words})\p{{Han}}{{0,2}}$")
+        rate = expand_parts("<<rate>>", parts, "targets.toml", "parts")  # names no thing: 每人每年
+        self.before_near = regex.compile(rf"(?P<w>{before_words}){rate}?(?P<named>\p{{Han}}{{0,2}})$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
         adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
         self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
@@ -149,13 +150,15 @@ class TargetReader:
 
     def _comparator(self, left: str, right: str) -> tuple[str | None, int, int, int]:
         """(symbol, chars taken before, chars taken after, chars between the comparator word and
-        the quantity that name the measured thing: 奖励 of 最高奖励100万元) from the words around it."""
+        the quantity that name the measured thing: 奖励 of 最高奖励100万元) from the words around it.
+        A rate (``parts.rate``: 每人每年 of 不高于每人每年500元) may stand between them too; it names
+        no thing."""
         near = self.before_near.search(left)
         m = near or self.before_of.search(left) or (self.before_adjacent and self.before_adjacent.search(left))
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
-        between = len(left) - near.end("w") if near else 0
+        between = len(near.group("named")) if near else 0
         return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0, between
 
     def _trim(self, phrase: str, kept_ends: tuple[str, ...] = ()) -> str:
