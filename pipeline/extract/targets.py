@@ -27,7 +27,8 @@ _DIGIT = regex.compile(r"\d")
 _NAMES_UNIT = regex.compile(r"[^\s—\-－/／]")  # a unit cell that is no dash or slash
 _AMONG = regex.compile(r"^其中[，,：:]?")
 # an aside with an amount, a year or an annex of its own, or a breakdown listing numbers:
-# （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）
+# （低于280元按280元资助）, （详见附件1）, （小学563个、初中460个）; one bounding a number of
+# its own is another (TargetReader.bounded_aside); one that only scopes (辖区人口30万以上的县) stays
 _NUMBERED_ASIDE = regex.compile(r"（[^（）]*(?:\d(?:\.\d+)?[万亿]?元|(?:19|20)\d{2}年|附件\d|\d[^（）]*[、，；][^（）]*\d)[^（）]*）")
 _QUOTE_CLOSE = {"“": "”", "‘": "’"}
 _ITEM_LABEL = regex.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)")
@@ -98,6 +99,8 @@ class TargetReader:
         rate = expand_parts("<<rate>>", parts, "targets.toml", "parts")  # names no thing: 每人每年
         self.before_near = regex.compile(rf"(?P<w>{before_words}){rate}?(?P<named>\p{{Han}}{{0,2}})$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
+        # an aside that bounds a number of its own: （每次服务时长不低于30分钟）
+        self.bounded_aside = regex.compile(rf"（[^（）]*(?:{before_words})\p{{Han}}{{0,2}}\d[^（）]*）")
         adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
         self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
         self.excludes = [
@@ -229,7 +232,8 @@ class TargetReader:
         """What the number measures: the clause without the quantity, comparators, time and scope words."""
         spans = list(times) + self._dropped(clause)
         # an aside in brackets with numbers of its own is not part of this quantity's indicator
-        spans += [m.span() for m in _NUMBERED_ASIDE.finditer(clause) if not m.start() <= q_start < m.end()]
+        spans += [m.span() for aside in (_NUMBERED_ASIDE, self.bounded_aside) for m in aside.finditer(clause)
+                  if not m.start() <= q_start < m.end()]
         opening = clause.rfind("（", 0, q_start)
         if opening > clause.rfind("）", 0, q_start):  # the quantity sits in an aside: it starts there
             spans.append((0, opening + 1))
