@@ -151,13 +151,15 @@ class TargetReader:
                     and not (rule.get("not_count") and unit in self.count_units)]
         return tuple(any_of(tuple(p[k] for p in applying if p[k] is not None)) for k in range(3))
 
-    def _comparator(self, left: str, right: str) -> tuple[str | None, int, int, int]:
+    def _comparator(self, left: str, right: str, timed: bool = False) -> tuple[str | None, int, int, int]:
         """(symbol, chars taken before, chars taken after, chars between the comparator word and
         the quantity that name the measured thing: 奖励 of 最高奖励100万元) from the words around it.
         A rate (``parts.rate``: 每人每年 of 不高于每人每年500元) may stand between them too; it names
-        no thing."""
+        no thing. A word only right before the number (前 of 全省前3位) bounds no time span
+        (``timed``: 届满前3个月 is when, not how long)."""
         near = self.before_near.search(left)
-        m = near or self.before_of.search(left) or (self.before_adjacent and self.before_adjacent.search(left))
+        adjacent = self.before_adjacent and not timed and self.before_adjacent.search(left)
+        m = near or self.before_of.search(left) or adjacent
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
@@ -427,7 +429,7 @@ class TargetReader:
             unit = rule.get("unit_format").format(**{k: v or "" for k, v in groups.items()})
         if self._excluded(left, right, m.group(), unit):
             return None
-        symbol, took_before, took_after, between = self._comparator(left, right)
+        symbol, took_before, took_after, between = self._comparator(left, right, unit in self.timed_units)
         if rule.get("comparator"):
             symbol = rule.get("comparator")
         elif groups.get("num2"):
