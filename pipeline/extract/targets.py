@@ -34,6 +34,7 @@ _QUOTE_CLOSE = {"“": "”", "‘": "’"}
 _ITEM_LABEL = regex.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)")
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
 # a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
+_VALUE_LIST_GAP = regex.compile(r"[\d.,]+\D{0,6}?[、和或]$")  # 40万元、 between two values of a list
 _LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
 # a scope of places only (洛阳市、南阳市; 其他…的城市): the measured thing is elided
 _PLACES_ONLY = regex.compile(r"^(?:[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))(?:、[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))*$")
@@ -362,9 +363,10 @@ class TargetReader:
     def _complete(self, text: str, found: list[Target]) -> list[Target]:
         """Indicators that lost their measured thing to the sentence: an elided one (郑州市分担率
         不低于50%，洛阳市不低于45%) takes the previous one's; a bare verb (3年筹集9亿元) takes the
-        subject of its sentence (省财政)."""
-        out = list(found)
-        for i, t in enumerate(found):
+        subject of its sentence (省财政); a value of a list named once after it (给予40万元、30万元、
+        20万元服务奖励) takes the list's last one's."""
+        out = _named_after_list(text, found)
+        for i, t in enumerate(list(out)):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
             first = i  # the first target of its sentence
             while first and out[first - 1].start >= sentence[0]:
@@ -535,6 +537,24 @@ def _shared_affixes(items: list[str]) -> list[str]:
         return items  # nothing after the last item's own part is shared: no prefix either
     prefix = first[:-len(own)]
     return [prefix + item for item in shared]
+
+
+def _named_after_list(text: str, found: list[Target]) -> list[Target]:
+    """``found`` with the values of a list (40万元、30万元、20万元服务奖励: nothing between them but
+    their units and a separator) that name nothing given the last one's indicator."""
+    out = list(found)
+    run: list[int] = []
+    for i, t in enumerate(found + [None]):
+        if run and t is not None and _VALUE_LIST_GAP.match(text, found[run[-1]].at, t.at) \
+                and text[found[run[-1]].at:t.at].rstrip("、和或").endswith(found[run[-1]].unit):
+            run.append(i)
+            continue
+        named = out[run[-1]].indicator if len(run) > 1 else None
+        for k in run if named else ():
+            if not out[k].indicator:
+                out[k] = replace(out[k], indicator=named)
+        run = [i]
+    return out
 
 
 def _after_last_quantity(left: str) -> str:
