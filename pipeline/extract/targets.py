@@ -34,6 +34,7 @@ _QUOTE_CLOSE = {"“": "”", "‘": "’"}
 _ITEM_LABEL = regex.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)")
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
 # a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
+_NO_TARGET = object()  # a quantity that is no target
 _VALUE_LIST_GAP = regex.compile(r"[\d.,]+\D{0,6}?[、和或]$")  # 40万元、 between two values of a list
 _LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
 # a scope of places only (洛阳市、南阳市; 其他…的城市): the measured thing is elided
@@ -265,7 +266,8 @@ class TargetReader:
                     continue
                 target = self._target(text, s, e, m, rule, start, end, times, past)
                 if target is not None:
-                    taken.add(s, e)
+                    taken.add(s, e)  # a quantity no target (_NO_TARGET) too: no other rule reads a part of it
+                if isinstance(target, Target):
                     found.append(target)
         found.sort(key=lambda t: t.start)
         found = self._respectively(text, found, times)
@@ -422,7 +424,9 @@ class TargetReader:
         return ""
 
     def _target(self, text: str, s: int, e: int, m: regex.Match, rule: Rule, lo: int, hi: int,
-                times: "Times", past: "Times") -> Target | None:
+                times: "Times", past: "Times") -> Target | object | None:
+        """The target the match ``m`` reads; ``_NO_TARGET`` for a quantity that is none (excluded,
+        or a past figure), so no rule reads a part of it as one; None when it reads no quantity."""
         c_start, c_end = self._bounds(text, s, e, _CLAUSE_END, lo, hi)
         left, right = text[c_start:s], text[e:c_end]
         groups = m.groupdict()
@@ -430,7 +434,7 @@ class TargetReader:
         if rule.get("unit_format"):  # 每人每天120元 -> 元/人·天
             unit = rule.get("unit_format").format(**{k: v or "" for k, v in groups.items()})
         if self._excluded(left, right, m.group(), unit):
-            return None
+            return _NO_TARGET
         symbol, took_before, took_after, between = self._comparator(left, right, unit in self.timed_units)
         if rule.get("comparator"):
             symbol = rule.get("comparator")
@@ -450,7 +454,7 @@ class TargetReader:
         value_max = parse_number(groups["num2"]) if groups.get("num2") else None
         sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
         if _dated_past(times, past, s, sentence):
-            return None
+            return _NO_TARGET
         clause_times = [(t.start - c_start, t.end - c_start) for t in times.starting(c_start, c_end)]
         clause = text[c_start:c_end]
         comparator_words = (s - c_start - took_before, s - c_start - between)  # 最高 of 最高奖励, not 奖励
