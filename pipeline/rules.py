@@ -60,7 +60,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "framing": frozenset(), "body_end": frozenset(), "closing_provision": frozenset(),
                   "table_column": frozenset(), "indicator_column": frozenset({"column"}),
                   "attachment_list": frozenset({"entry"})},
-    "targets": {"unit": frozenset({"count", "names", "needs_comparator"}),
+    "targets": {"unit": frozenset({"count", "names", "needs_comparator", "of_base"}),
                 "mention": frozenset({"comparator", "doublings", "indicator_ends", "needs_comparator", "share",
                                       "template", "unit", "unit_format"}),
                 "comparator": frozenset({"adjacent_before", "after", "after_wins", "before", "symbol"}),

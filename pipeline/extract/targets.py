@@ -24,6 +24,7 @@ _CLAUSE_END = "，,；;。！？!?\n"
 _SENTENCE_END = "。！？!?\n"
 _SUBJECT_END = "。；;！？!?\n"
 _DIGIT = regex.compile(r"\d")
+_HAN = regex.compile(r"\p{Han}")
 _NAMES_UNIT = regex.compile(r"[^\s—\-－/／]")  # a unit cell that is no dash or slash
 _AMONG = regex.compile(r"^其中[，,：:]?")
 # an aside with an amount, a year or an annex of its own, or a breakdown listing numbers:
@@ -84,6 +85,7 @@ class TargetReader:
     def __init__(self, rules: Rules) -> None:
         units = rules.of("targets", "unit")
         self.timed_units = {n for r in units if r.get("needs_comparator") for n in r.get("names", [])}
+        self.base_units = {n for r in units if r.get("of_base") for n in r.get("names", [])}
         parts = dict(rules.parts.get("targets", {}))
         parts["unit"] = _alternation(n for r in units for n in r.get("names", []))
         self.count_units = {n for r in units if r.get("count") for n in r.get("names", [])}
@@ -101,6 +103,9 @@ class TargetReader:
         rate = expand_parts("<<rate>>", parts, "targets.toml", "parts")  # names no thing: 每人每年
         self.before_near = regex.compile(rf"(?P<w>{before_words}){rate}?(?P<named>\p{{Han}}{{0,2}})$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
+        # 不低于供养金20%: words of two characters or more (the 约 of 签约服务覆盖率 bounds nothing)
+        base_words = _alternation(w for r in comparators for w in r.get("before", []) if len(w) > 1)
+        self.before_base = regex.compile(rf"(?P<w>{base_words})[^，；。、\n\d]{{1,16}}$")
         # an aside that bounds a number of its own: （每次服务时长不低于30分钟）
         self.bounded_aside = regex.compile(rf"（[^（）]*(?:{before_words})\p{{Han}}{{0,2}}\d[^（）]*）")
         adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
@@ -153,19 +158,22 @@ class TargetReader:
                     and not (rule.get("not_count") and unit in self.count_units)]
         return tuple(any_of(tuple(p[k] for p in applying if p[k] is not None)) for k in range(3))
 
-    def _comparator(self, left: str, right: str, timed: bool = False) -> tuple[str | None, int, int, int]:
+    def _comparator(self, left: str, right: str, unit: str = "") -> tuple[str | None, int, int, int]:
         """(symbol, chars taken before, chars taken after, chars between the comparator word and
         the quantity that name the measured thing: 奖励 of 最高奖励100万元) from the words around it.
         A rate (``parts.rate``: 每人每年 of 不高于每人每年500元) may stand between them too; it names
         no thing. A word only right before the number (前 of 全省前3位) bounds no time span
-        (``timed``: 届满前3个月 is when, not how long)."""
-        near = self.before_near.search(left)
-        adjacent = self.before_adjacent and not timed and self.before_adjacent.search(left)
-        m = near or self.before_of.search(left) or adjacent
+        (届满前3个月 is when, not how long); one before the base of a share (``of_base`` units)
+        bounds the share (不低于供养金20%). A word of one character counts only as a word of its
+        own (the 约 of 签约率, the 前 of 目前 are none)."""
+        near = _own_word(self.before_near.search(left), left)
+        adjacent = self.before_adjacent and unit not in self.timed_units and self.before_adjacent.search(left)
+        base = unit in self.base_units and self.before_base.search(left)
+        m = near or _own_word(self.before_of.search(left), left) or base or _own_word(adjacent, left)
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
-        between = len(near.group("named")) if near else 0
+        between = len(near.group("named")) if near else len(left) - m.end("w") if m and m is base else 0
         return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0, between
 
     def _trim(self, phrase: str, kept_ends: tuple[str, ...] = ()) -> str:
@@ -435,7 +443,7 @@ class TargetReader:
             unit = rule.get("unit_format").format(**{k: v or "" for k, v in groups.items()})
         if self._excluded(left, right, m.group(), unit):
             return _NO_TARGET
-        symbol, took_before, took_after, between = self._comparator(left, right, unit in self.timed_units)
+        symbol, took_before, took_after, between = self._comparator(left, right, unit)
         if rule.get("comparator"):
             symbol = rule.get("comparator")
         elif groups.get("num2"):
@@ -541,6 +549,18 @@ def _shared_affixes(items: list[str]) -> list[str]:
         return items  # nothing after the last item's own part is shared: no prefix either
     prefix = first[:-len(own)]
     return [prefix + item for item in shared]
+
+
+def _own_word(m: regex.Match | None, text: str) -> regex.Match | None:
+    """``m``, unless its word ``w`` is one Han character that jieba reads as part of a longer word
+    of ``text`` (签约, 目前)."""
+    if not m or len(m.group("w")) > 1 or not _HAN.match(m.group("w")):
+        return m
+    edges, at = {0}, 0
+    for word, _ in _tagged(text):
+        at += len(word)
+        edges.add(at)
+    return m if m.start("w") in edges and m.end("w") in edges else None
 
 
 def _named_after_list(text: str, found: list[Target]) -> list[Target]:
