@@ -23,6 +23,7 @@ _ISO_UNIT = {"年": "Y", "年度": "Y", "半年": "M", "季度": "M", "月": "M"
              "日": "D", "天": "D", "工作日": "D", "个工作日": "D", "自然日": "D", "个自然日": "D", "小时": "H"}
 _UNIT_FACTOR = {"季度": 3, "半年": 6}
 _TEN_DAYS_END = {"上旬": 10, "中旬": 20}  # 下旬 ends on the month's last day
+_TEN_DAYS_START = {"上旬": 1, "中旬": 11, "下旬": 21}
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,17 @@ class TimeReader:
         y1 = _year(g, "y1", year)
         if y1 is None:
             return None
-        begin = dt.date(y1, int_of(g.get("m1", "1")), int_of(g.get("d1", "1")))
+        first_day = _TEN_DAYS_START[g["xun1"]] if "xun1" in g else int_of(g.get("d1", "1"))
+        begin = dt.date(y1, int_of(g.get("m1", "1")), first_day)
         y2 = _year(g, "y2", y1)
         m2 = int_of(g["m2"]) if "m2" in g else (int_of(g["m1"]) if "d2" in g and "m1" in g else None)
         if m2 is None:
             end = dt.date(y2, 12, 31)
+        elif "d2" in g:
+            end = dt.date(y2, m2, int_of(g["d2"]))
         else:
-            end = dt.date(y2, m2, int_of(g["d2"])) if "d2" in g else _last_day(y2, m2)
+            last = _last_day(y2, m2)
+            end = last.replace(day=_TEN_DAYS_END.get(g.get("xun2"), last.day))
         return (begin, end) if begin <= end else None
 
     def _normalise(self, rule: Rule, m: regex.Match, year: int | None, start: int,
