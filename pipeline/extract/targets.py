@@ -374,7 +374,8 @@ class TargetReader:
         """Indicators that lost their measured thing to the sentence: an elided one (郑州市分担率
         不低于50%，洛阳市不低于45%) takes the previous one's; a bare verb (3年筹集9亿元) takes the
         subject of its sentence (省财政); a value of a list named once after it (给予40万元、30万元、
-        20万元服务奖励) takes the list's last one's."""
+        20万元服务奖励) takes the list's last one's; one naming nothing (每周工作不少于5日，每次至少
+        半天) the previous one's of its sentence, when they measure in the same unit or both in time."""
         out = _named_after_list(text, found)
         for i, t in enumerate(list(out)):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
@@ -385,9 +386,12 @@ class TargetReader:
             if part:
                 out[i] = replace(t, indicator=part)
                 continue
-            if not t.indicator:
-                continue
             previous = out[i - 1] if i and out[i - 1].start >= sentence[0] else None
+            if not t.indicator:  # 每周工作不少于5日，每次至少半天: the half day is of the same work
+                if previous and previous.indicator and (previous.unit == t.unit or
+                                                        {previous.unit, t.unit} <= self.timed_units):
+                    out[i] = replace(t, indicator=previous.indicator)
+                continue
             if previous and previous.indicator and _PLACES_ONLY.match(t.indicator) \
                     and not _PLACES_ONLY.match(previous.indicator):
                 measured = _LEADING_PLACES.sub("", previous.indicator)
