@@ -21,6 +21,13 @@ def test_an_organ_line_above_a_notice_title_is_part_of_it():
         == "宜宾市人民政府办公室关于做好2024年春耕生产工作的通知"
 
 
+def test_a_notice_title_a_print_layout_broke_after_a_long_first_line_is_read_whole():
+    broken = "东阳市人民政府办公室关于印发《东阳市促进残疾人就业行动实施方案（2023—2025年）》\n的通知\n"
+    document = _document(broken + BODY)
+    assert document["notice_title"] == "东阳市人民政府办公室关于印发《东阳市促进残疾人就业行动实施方案（2023—2025年）》的通知"
+    assert document["text"].startswith("东阳市人民政府办公室关于印发")
+
+
 def test_a_notice_title_with_no_organ_above_stays_as_written():
     assert _title("关于做好2024年春耕生产工作的通知\n" + BODY) == "关于做好2024年春耕生产工作的通知"
 

@@ -20,7 +20,7 @@ _MOST_DROPPED = 5
 _SENTENCE = regex.compile(r"[，。；！？,;!?：:]")
 _NUMBERED = regex.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]|第[一二三四五六七八九十百\d]{1,4}[章条节])")
 _ADDRESSEE = regex.compile(r"^\s*各\p{Han}.{0,80}[:：]\s*$")
-_TITLE_LINE = 40  # a line of a multi-line title is at most this long
+_TITLE_LINE = 50  # a line of a multi-line title is at most this long (a PDF line of 80 columns holds 40 Han and more)
 _SPACE = regex.compile(r"\s+")
 _SENTENCE_END = regex.compile(r"[。；！？]")
 
