@@ -606,11 +606,13 @@ def _before_next_quantity(right: str) -> str:
 def _masked(segment: str, spans: list[tuple[int, int]], offset: int) -> str:
     """``segment`` (at ``offset`` in its text) with the characters of ``spans`` made line breaks,
     so no pattern reads across them; its offsets stay the text's."""
-    chars = list(segment)
-    for s, e in spans:
-        for i in range(max(s - offset, 0), min(e - offset, len(chars))):
-            chars[i] = "\n"
-    return "".join(chars) if spans else segment
+    pieces, at = [], 0
+    for s, e in sorted(spans):
+        s, e = max(s - offset, at), min(e - offset, len(segment))
+        if s < e:
+            pieces += [segment[at:s], "\n" * (e - s)]
+            at = e
+    return "".join(pieces) + segment[at:] if pieces else segment
 
 
 def _blanked(phrase: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
