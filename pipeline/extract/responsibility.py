@@ -17,8 +17,8 @@ from pipeline.rules import Rule, Rules, compile_pattern
 
 _CLAUSE_SEP = regex.compile(r"[，,；;](?![^（]*）)")
 _NAME_SEP = regex.compile(r"(?:、|[ \t\u3000]+)(?![^（]*）)")
-_COLON = regex.compile(r"[：:]")
-_LABEL_CHARS = 6  # the longest note label (主要责任单位), or 责任单位 and a space or two before its colon
+_COLON = regex.compile(r"[：:】]")  # a label's end: 责任单位：, 【责任单位】
+_LABEL_CHARS = 7  # the longest note label (主要责任单位, its 【), or 责任单位 and a space or two before its colon
 _TRAILING_ETC = regex.compile(r"等.*$")
 _SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
