@@ -55,6 +55,15 @@ def test_joint_organs_on_one_line_above_the_title_stay_and_sign_apart():
     assert document["region"] == "宜宾市"
 
 
+def test_joint_organs_run_together_in_a_notice_title_sign_apart_in_the_notice():
+    document = _document("中共赣州市委办公室赣州市人民政府办公室印发《关于加快发展现代农业的实施意见》的通知\n"
+                         "赣市办发〔2023〕8号\n各县（市、区）委和人民政府：\n《关于加快发展现代农业的实施意见》已经市委、"
+                         "市政府同意，现印发给你们。\n中共赣州市委办公室\n赣州市人民政府办公室\n2023年6月12日\n"
+                         "关于加快发展现代农业的实施意见\n一、建设高标准农田。每年新建高标准农田20万亩。\n")
+    assert document["issuer"] == "中共赣州市委办公室、赣州市人民政府办公室"
+    assert document["issue_date"].isoformat() == "2023-06-12"
+
+
 def test_a_plan_periods_title_gives_its_region_and_first_year_so_earlier_periods_are_past():
     rows = process(("南京市“十四五”养老服务发展规划\n第一章　发展基础\n“十三五”期间，全市养老机构床位数达到6.5万张。\n"
                     "第二章　主要任务\n一、发展助餐服务。到2025年，新建老年助餐点500个。\n二、其他。\n").encode(), "plan.txt", context())

@@ -189,11 +189,12 @@ class MetadataReader:
         meta.title = title or embedded or self._first_title_line(lines)
         if meta.title and (m := self._search("organ_title", meta.title, full=True)):
             title_issuer = title_issuer or m.group("organ")  # the title keeps the organ it names
-        signed = self._signature_issuer(closing, self.signer)
-        meta.issuer = (meta.issuer or title_issuer or self._signature_issuer(lines, self.organ)
+        signed, front_signed = self._signature_issuer(closing, self.signer), self._signature_issuer(lines, self.organ)
+        meta.issuer = (meta.issuer or title_issuer or front_signed
                        or self._page_issuer(lines) or (promulgated and promulgated[1]) or signed)
-        if signed and "、" in signed and signed.replace("、", "") == meta.issuer:
-            meta.issuer = signed  # joint organs on one header line, apart in the signature
+        for joint in (signed, front_signed):  # joint organs run together in a title, apart in a signature
+            if joint and "、" in joint and joint.replace("、", "") == meta.issuer:
+                meta.issuer = joint
         dated = self._issue_date(lines, closing) or (promulgated and promulgated[2])
         if dated:
             meta.issue_date, meta.issue_date_precision = dated
