@@ -48,7 +48,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                     "blanket": frozenset()},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
-    "noise": {"inline": frozenset({"decode", "replace"}), "line": frozenset(), "tail": frozenset({"max_line_chars"}),
+    "noise": {"inline": frozenset({"decode", "replace"}), "line": frozenset(), "tail": frozenset({"html_block", "max_line_chars"}),
               "html_chrome": frozenset({"tokens"})},
     "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"}),
                   "unwrap": frozenset({"max_wider", "max_width", "min_lines", "min_share", "min_width", "slack",

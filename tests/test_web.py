@@ -97,6 +97,18 @@ def test_a_listing_page_keeps_its_list_of_long_titles():
     assert text.count("开庭公告的通知") == 7 and "办事指南" not in text
 
 
+def test_a_block_of_links_under_a_related_label_goes_though_its_titles_are_long():
+    items = "".join(f"<li><a href='#'>广州市劳动人事争议仲裁委员会关于第{n}批案件开庭公告的通知</a></li>" for n in range(1, 6))
+    related = "".join(f"<li><a href='#'>关于印发广州市促进第{n}批重点产业高质量发展若干措施的通知政策解读</a>"
+                      f"<span>2024-0{n}-12</span></li>" for n in range(1, 9))
+    page = _page(f"<div class='main'><ul class='infoList'>{items}</ul></div>"
+                 f"<div class='xg'><h3>相关文章</h3><ul>{related}</ul></div>")
+    text = _read(page)[0]["text"]
+    assert text.count("开庭公告的通知") == 5 and "政策解读" not in text and "相关文章" not in text
+    policy = _read(_page(BODY + "<p>相关文章</p>"))[0]["text"]  # a label opening no block of links is text's
+    assert "全市新建公共租赁住房1000套" in policy
+
+
 @pytest.mark.parametrize("box", [
     # label and value in one cell
     "<ul class='xxgk'><li>索引号：114401/2024-00008</li><li>发文机关：广州市人民政府办公厅</li>"

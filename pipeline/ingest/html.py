@@ -3,7 +3,8 @@
 How the body is found (nothing here knows a site):
 1. elements that never show text go: scripts, forms, and anything hidden
    (``display:none``, ``visibility:hidden``, ``hidden``, ``aria-hidden``) -- many pages
-   carry a hidden second copy of the body for text-to-speech or sharing;
+   carry a hidden second copy of the body for text-to-speech or sharing; so do blocks of
+   links a chrome label opens (相关文章: ``[[tail]]`` rules with ``html_block``);
 2. the metadata box (索引号, 发文机关, 成文日期 …, ``[[page_field]]`` in
    ``rules/metadata.toml``) is read into fields and removed;
 3. the main block is the element where running text concentrates (paragraph scores
@@ -93,6 +94,20 @@ def _remove_invisible(root) -> None:
         if not isinstance(element.tag, str) or element.tag.lower() in _DROPPED_TAGS:
             element.drop_tree()  # keeps the text that follows the element
         elif _is_hidden(element) and han_count(_text(element)) < 0.8 * total:
+            element.drop_tree()
+
+
+def _remove_labelled_link_blocks(root, labels: list[regex.Pattern]) -> None:
+    """Drop the blocks of links a chrome label opens (相关文章, 推荐阅读: ``[[tail]]`` rules with
+    ``html_block``), whatever their links' length: next to a listing page's own list, such a
+    block of long titles would read as the page's body."""
+    total = han_count(_text(root)) or 1
+    for element in list(root.iter(*BLOCK_TAGS)):
+        if element.getparent() is None or not _still_attached(element, root):
+            continue
+        opening = next((t.strip() for t in element.itertext() if t.strip()), "")
+        if (opening and any(label.match(opening) for label in labels) and len(element.findall(".//a")) >= 2
+                and han_count(_text(element)) < 0.9 * total):  # not the page itself
             element.drop_tree()
 
 
@@ -308,6 +323,7 @@ def html_text(data: bytes, rules: Rules) -> Decoded:
     decoded, root = _parse(data)
     declared = _head_fields(root)
     _remove_invisible(root)
+    _remove_labelled_link_blocks(root, [r.pattern for r in rules.of("noise", "tail") if r.get("html_block")])
     fields = _read_boxes(root, rules.derived(FieldLabels.of)) + declared
     body = root.find("body")
     body = body if body is not None else root
