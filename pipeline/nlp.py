@@ -274,14 +274,20 @@ _TITLE = regex.compile(r"《[^《》\n]{1,150}》")
 _QUOTED_NAME = regex.compile(r"“[^“”\n]{1,30}”")
 
 
+# a line that is a time limit by itself (a task table's 完成时限 cell): 2024年6月底前, 6月30日前
+_TIME_LIMIT_LINE = regex.compile(r"^\s*(?:(?:19|20)\d{2}年)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|末)?(?:前|之前|以前)\s*$")
+
+
 def _titles(text: str, body_start: int, body_end: int) -> list[tuple[int, int]]:
     """Spans that name policies rather than schedule anything: 《titles》 and the lines before
-    and after the body that are not sentences (titles, dates, signatures, print lines)."""
+    and after the body that are not sentences (titles, dates, signatures, print lines), but
+    for a time limit standing alone (an annex task table's 2024年6月底前: no signature ends in 前)."""
     spans = [(m.start(), m.end()) for m in _TITLE.finditer(text)]
     line_start = 0
     for line in text.split("\n"):
         outside = line_start < body_start or line_start >= body_end
-        if outside and "，" not in line and "。" not in line:
+        sentence = "，" in line or "。" in line
+        if outside and not sentence and not (len(line) > 2 and _TIME_LIMIT_LINE.match(line)):
             spans.append((line_start, line_start + len(line)))
         line_start += len(line) + 1
     return spans

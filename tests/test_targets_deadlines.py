@@ -181,6 +181,16 @@ def test_an_items_number_is_no_part_of_the_figure_that_opens_its_text():
     assert values.count(1.5) == 2
 
 
+def test_the_time_limits_of_an_annex_task_table_are_deadlines_its_signature_date_is_not():
+    text = ("某市优化营商环境重点任务分工方案\n一、提升政务服务效能。推行“一网通办”。\n二、降低企业成本。落实减税政策。\n"
+            "某市人民政府办公室\n2024年3月5日\n附件\n重点任务分工表\n序号\n重点任务\n牵头单位\n完成时限\n\n"
+            "1\n推行企业开办“一网通办”\n市市场监管局\n2024年6月底前\n\n2\n实现审批全流程网上办理\n"
+            "市住房城乡建设局\n12月31日前\n")
+    rows = process(text.encode("utf-8"), "x.txt", context())
+    assert [(d["kind"], d["date"]) for d in rows.tables["deadlines"]] == [
+        ("deadline", dt.date(2024, 6, 30)), ("deadline", dt.date(2024, 12, 31))]
+
+
 def test_the_policys_closing_provision_is_no_measures_text_unless_it_is_an_items_own():
     closing = "本措施自2024年5月1日起施行，有效期至2026年12月31日。\n"
     after_items = process(("一、强化保障。每年安排资金1亿元。\n二、优化服务。提高办事效率。\n" + closing).encode(),
