@@ -48,6 +48,9 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
             matched.add(i)
         if any_tail and any_tail.match(view, start, stop):
             tails[i] = next(r for r in tail_rules if r.pattern.match(view, start, stop))
+    for rule in rules.of("noise", "line"):
+        if rule.get("serial_gap"):
+            matched -= _serial_runs(view, lines, matched, rule)
     edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(lines):
@@ -64,6 +67,24 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
             edits.append((start, end, ""))
         i += 1
     return edits
+
+
+def _serial_runs(view: str, lines: list[tuple[int, int]], matched: set[int], rule) -> set[int]:
+    """The lines of ``matched`` that ``rule`` matches and that count on from one another within
+    its ``serial_gap`` lines (1, 2, 3 a few lines apart: a table's serial column, copied one cell
+    a line), not page numbers, which a page of text keeps far apart."""
+    numbers = {}
+    for i in matched:
+        start, end = lines[i]
+        line = view[start:end].strip()
+        if line.isdigit() and rule.pattern.match(view, start, end):
+            numbers[i] = int(line)
+    kept: set[int] = set()
+    for i, n in numbers.items():
+        nxt = next((j for j in range(i + 1, min(i + 1 + rule.get("serial_gap"), len(lines))) if numbers.get(j) == n + 1), None)
+        if nxt is not None:
+            kept |= {i, nxt}
+    return kept
 
 
 def _apply(view: str, edits: list[tuple[int, int, str]]) -> str:

@@ -75,6 +75,12 @@ def is_table_column(cell: str, rules: Rules) -> bool:
     return any(r.pattern.match(cell) for r in rules.of("structure", "table_column"))
 
 
+def opens_item_rows(cell: str, rules: Rules) -> bool:
+    """Whether a table cell names a column of a task table (``rows_are_items``: 牵头部门, 完成时限),
+    after which a row's serial number opens an item."""
+    return any(r.get("rows_are_items") and r.pattern.match(cell) for r in rules.of("structure", "table_column"))
+
+
 def _names_column(cell: str, rules: Rules) -> bool:
     """Whether a cell names a column of a task table or of an indicator table (指标, 2025年)."""
     return is_table_column(cell, rules) or column_of(cell, rules) is not None

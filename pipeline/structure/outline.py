@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from pipeline.ingest.normalise import is_table_column
+from pipeline.ingest.normalise import opens_item_rows
 from pipeline.rules import Rule, Rules
 from pipeline.structure.indicator_tables import IndicatorTable, find_indicator_tables
 from pipeline.structure.lines import Line, split_lines
@@ -232,7 +232,7 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
         if index in annex_titles or any(t.start <= line.start < t.end for t in tables):
             kinds.append("text")  # an annex's title in the notice's list, a row of an indicator table
             continue
-        in_table = in_table or is_table_column(line.text, rules)
+        in_table = in_table or opens_item_rows(line.text, rules)
         found = numbering_of(line.text, rules, in_table)
         if found:
             rule, m = found
