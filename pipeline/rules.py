@@ -48,7 +48,8 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                     "blanket": frozenset()},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
-    "noise": {"inline": frozenset({"decode", "replace"}), "line": frozenset({"serial_gap"}), "tail": frozenset({"html_block", "max_line_chars"}),
+    "noise": {"inline": frozenset({"decode", "replace"}), "line": frozenset({"serial_gap"}),
+              "tail": frozenset({"html_block", "max_line_chars"}),
               "html_chrome": frozenset({"tokens"})},
     "normalise": {"replace": frozenset({"map", "replace"}), "table_cells": frozenset({"min_columns"}),
                   "unwrap": frozenset({"max_wider", "max_width", "min_lines", "min_share", "min_width", "slack",
@@ -80,7 +81,7 @@ PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"
 
 # keys whose value is a number, and keys whose value is one of a few words
 NUMBER_KEYS = frozenset({"max_line_chars", "max_wider", "max_width", "min_columns", "min_lines", "min_share",
-                         "min_width", "slack"})
+                         "min_width", "serial_gap", "slack"})
 CHOICES = {"decode": frozenset({"html"}),
            "column": frozenset({"indicator", "unit", "year", "target", "baseline", "other"}),
            "kind": frozenset({"deadline", "period", "start", "recurring", "duration"})}

@@ -14,7 +14,7 @@ from pipeline.ingest.fields import FieldLabels, PageField
 from pipeline.ingest.head import HeadFinder, repeated_opening_edits
 from pipeline.ingest.normalise import replace_edits, to_simplified
 from pipeline.ingest.textmap import MappedText
-from pipeline.rules import Rules, any_of
+from pipeline.rules import Rule, Rules, any_of
 
 _SPACING = regex.compile(r"[ \t\u3000\xa0]+")
 _FIELD_LINE = 160  # a metadata line is at most this long
@@ -69,7 +69,7 @@ def _noise_line_edits(view: str, rules: Rules) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _serial_runs(view: str, lines: list[tuple[int, int]], matched: set[int], rule) -> set[int]:
+def _serial_runs(view: str, lines: list[tuple[int, int]], matched: set[int], rule: Rule) -> set[int]:
     """The lines of ``matched`` that ``rule`` matches and that count on from one another within
     its ``serial_gap`` lines (1, 2, 3 a few lines apart: a table's serial column, copied one cell
     a line), not page numbers, which a page of text keeps far apart."""
@@ -81,9 +81,10 @@ def _serial_runs(view: str, lines: list[tuple[int, int]], matched: set[int], rul
             numbers[i] = int(line)
     kept: set[int] = set()
     for i, n in numbers.items():
-        nxt = next((j for j in range(i + 1, min(i + 1 + rule.get("serial_gap"), len(lines))) if numbers.get(j) == n + 1), None)
-        if nxt is not None:
-            kept |= {i, nxt}
+        after = range(i + 1, min(i + 1 + rule.get("serial_gap"), len(lines)))
+        following = next((j for j in after if numbers.get(j) == n + 1), None)
+        if following is not None:
+            kept |= {i, following}
     return kept
 
 
