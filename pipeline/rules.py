@@ -63,7 +63,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "attachment_list": frozenset({"entry"})},
     "targets": {"unit": frozenset({"count", "names", "needs_comparator", "of_base"}),
                 "mention": frozenset({"comparator", "doublings", "indicator_ends", "needs_comparator", "share",
-                                      "template", "unit", "unit_format"}),
+                                      "template", "tenths", "unit", "unit_format"}),
                 "comparator": frozenset({"adjacent_before", "after", "after_wins", "before", "symbol"}),
                 "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
                 "indicator": frozenset({"anywhere", "drop", "kept_ends", "kept_starts", "leading", "trailing"}),

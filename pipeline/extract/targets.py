@@ -463,6 +463,8 @@ class TargetReader:
             value = round(100 * value / parse_number(groups["den"]), 2)
         if rule.get("doublings"):  # 翻两番: four times
             value = 2.0 ** value
+        if rule.get("tenths"):  # 三成: 30 %
+            value = 10 * value
         value_max = parse_number(groups["num2"]) if groups.get("num2") else None
         sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
         if _dated_past(times, past, s, sentence):
