@@ -375,7 +375,8 @@ class TargetReader:
         不低于50%，洛阳市不低于45%) takes the previous one's; a bare verb (3年筹集9亿元) takes the
         subject of its sentence (省财政); a value of a list named once after it (给予40万元、30万元、
         20万元服务奖励) takes the list's last one's; one naming nothing (每周工作不少于5日，每次至少
-        半天) the previous one's of its sentence, when they measure in the same unit or both in time."""
+        半天) the previous one's of its sentence, when they measure in the same unit or both in time,
+        and the first of its sentence what the clause before it names (建立应急队伍，每个县至少1支)."""
         out = _named_after_list(text, found)
         for i, t in enumerate(list(out)):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
@@ -391,6 +392,8 @@ class TargetReader:
                 if previous and previous.indicator and (previous.unit == t.unit or
                                                         {previous.unit, t.unit} <= self.timed_units):
                     out[i] = replace(t, indicator=previous.indicator)
+                elif previous is None:
+                    out[i] = replace(t, indicator=self._clause_before(text, t.at, sentence[0]))
                 continue
             if previous and previous.indicator and _PLACES_ONLY.match(t.indicator) \
                     and not _PLACES_ONLY.match(previous.indicator):
@@ -404,6 +407,16 @@ class TargetReader:
                 if subject:
                     out[i] = replace(t, indicator=subject + t.indicator)
         return out
+
+    def _clause_before(self, text: str, at: int, sentence_start: int) -> str | None:
+        """What the clause before a quantity's own names, when that clause holds no number: 组织农技
+        人员下乡指导，每个乡镇不少于3人 counts the 农技人员下乡指导 of each township."""
+        own = self._bounds(text, at, at, _CLAUSE_END, 0, len(text))[0]
+        if own - 1 <= sentence_start or text[own - 1] not in "，,":
+            return None
+        before = self._bounds(text, own - 2, own - 2, _CLAUSE_END, sentence_start, len(text))[0]
+        clause = text[before:own - 1]
+        return (self._trim(clause) or None) if not _DIGIT.search(clause) else None
 
     def _breakdown_part(self, text: str, earlier: list[Target], t: Target, sentence_start: int) -> str | None:
         """The indicator of a part of a total named after 其中 only by how it is made (建设高标准农田
