@@ -275,7 +275,7 @@ _QUOTED_NAME = regex.compile(r"“[^“”\n]{1,30}”")
 
 
 # a line that is a time limit by itself (a task table's 完成时限 cell): 2024年6月底前, 6月30日前
-_TIME_LIMIT_LINE = regex.compile(r"^\s*(?:(?:19|20)\d{2}年)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|末)?(?:前|之前|以前)\s*$")
+_TIME_LIMIT_LINE = regex.compile(r"^\s*(?=\S*\d)(?:(?:19|20)\d{2}年)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:底|末)?(?:前|之前|以前)\s*$")
 
 
 def _titles(text: str, body_start: int, body_end: int) -> list[tuple[int, int]]:
@@ -287,7 +287,7 @@ def _titles(text: str, body_start: int, body_end: int) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         outside = line_start < body_start or line_start >= body_end
         sentence = "，" in line or "。" in line
-        if outside and not sentence and not (len(line) > 2 and _TIME_LIMIT_LINE.match(line)):
+        if outside and not sentence and not _TIME_LIMIT_LINE.match(line):
             spans.append((line_start, line_start + len(line)))
         line_start += len(line) + 1
     return spans

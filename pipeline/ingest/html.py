@@ -100,14 +100,17 @@ def _remove_invisible(root) -> None:
 def _remove_labelled_link_blocks(root, labels: list[regex.Pattern]) -> None:
     """Drop the blocks of links a chrome label opens (相关文章, 推荐阅读: ``[[tail]]`` rules with
     ``html_block``), whatever their links' length: next to a listing page's own list, such a
-    block of long titles would read as the page's body."""
-    total = han_count(_text(root)) or 1
+    block of long titles would read as the page's body. The page's text is counted only when a
+    label is found, as most pages have none."""
+    total = None
     for element in list(root.iter(*BLOCK_TAGS)):
         if element.getparent() is None or not _still_attached(element, root):
             continue
         opening = next((t.strip() for t in element.itertext() if t.strip()), "")
-        if (opening and any(label.match(opening) for label in labels) and len(element.findall(".//a")) >= 2
-                and han_count(_text(element)) < 0.9 * total):  # not the page itself
+        if not (opening and any(label.match(opening) for label in labels) and len(element.findall(".//a")) >= 2):
+            continue
+        total = total or han_count(_text(root)) or 1
+        if han_count(_text(element)) < 0.9 * total:  # not the page itself
             element.drop_tree()
 
 
