@@ -219,7 +219,7 @@ class StructureComponent(PolicyComponent):
             doc.user_data["text"] = doc.text
         text = doc.user_data["text"]
         notes = ctx.responsibility.find_notes(text)
-        note_lines = {text[n.start:n.end] for n in notes if n.standalone}
+        note_lines = {text[n.start:n.end].strip(" 。") for n in notes if n.standalone}
         outline = build_outline(text, ctx.rules, lambda line: line.strip(" 。") in note_lines,
                                 lambda line: ctx.metadata.signer(line) is not None)
         meta = ctx.metadata.read(text, outline, doc.user_data.get("page_fields", ()))
