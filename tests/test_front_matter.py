@@ -95,3 +95,19 @@ def test_a_notice_listing_its_annexes_hands_the_body_to_the_plan_in_the_first():
     assert [m["lead_department"] for m in measures] == ["市工业和信息化局", "市发展改革委"]
     assert result.document["title"] == "某市数字经济发展三年行动方案"
     assert result.tables["citations"] == []  # the notice naming its own plan cites nothing
+
+
+def test_a_title_that_opens_with_its_year_is_a_title_and_a_date_line_is_not():
+    assert _document("2024年全市卫生健康工作要点\n一、深化改革\n1.推进医共体建设。年内实现全覆盖。\n")["title"] == \
+        "2024年全市卫生健康工作要点"
+    signed = _document("某市人民政府办公室\n2024年3月1日\n一、深化改革\n1.推进医共体建设。年内实现全覆盖。\n")
+    assert signed["title"] is None and signed["issue_date"].isoformat() == "2024-03-01"
+
+
+def test_a_title_names_its_region_before_any_words_and_a_joint_issuer_by_its_first_organ():
+    rule = _document("广州市公共租赁住房管理办法\n第一条 为了规范管理，制定本办法。\n第二条 本办法自2025年1月1日起施行。\n")
+    assert rule["region"] == "广州市"
+    joint = _document("某县财政局、某县农业农村局关于印发《农机购置补贴实施办法》的通知\n"
+                      "一、补贴对象。从事农业生产的个人。\n某县财政局\n某县农业农村局\n2024年3月1日\n")
+    assert joint["issuer"] == "某县财政局、某县农业农村局" and joint["region"] == "某县"
+    assert _document("城市生活垃圾分类管理办法\n第一条 为了规范管理，制定本办法。\n")["region"] is None

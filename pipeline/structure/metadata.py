@@ -21,7 +21,7 @@ from pipeline.structure.lines import Line, split_lines
 from pipeline.structure.outline import Outline
 
 # lines a title never spans: sentences, notes, dates, doc numbers, an annex label (附件, 附件2)
-_TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}|^附件\s*\d{0,2}$")
+_TITLE_BREAKERS = regex.compile(r"[。，；：:]|^（此件|^\d{4}年\s*(?:\d|$)|^[（(]?\p{Han}{1,12}[〔\[［]\d{4}|^附件\s*\d{0,2}$")
 _ANGLE = regex.compile(r"[《》〈〉<>]")
 _NOTICE_END = regex.compile(r"的(?:通知|通报)$")
 _NUMBER_LABEL = regex.compile(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)")
@@ -122,9 +122,10 @@ class MetadataReader:
             return None
 
     def region(self, name: str | None) -> str | None:
+        """The area an organ or title names first; a joint issuer's is its first organ's."""
         if not name:
             return None
-        m = self._search("region", name)
+        m = self._search("region", name) or self._search("region", name.split("、")[0])
         return m.group("region") if m else None
 
     def national(self, issuer: str | None, doc_number: str | None) -> str | None:
