@@ -6,6 +6,7 @@ _DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3,
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 CHINESE_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS)
+MAGNITUDES = {"千": 1000, **_BIG_UNITS}  # what a magnitude before a unit multiplies by: 5万元
 
 
 def chinese_to_int(text: str) -> int | None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import regex
 
-from pipeline.extract.numbers import parse_number
+from pipeline.extract.numbers import MAGNITUDES, parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
 from pipeline.rules import Rule, Rules, any_of, compile_pattern, expand_parts
@@ -479,6 +479,8 @@ class TargetReader:
         if rule.get("tenths"):  # 三成: 30 %
             value = 10 * value
         value_max = parse_number(groups["num2"]) if groups.get("num2") else None
+        if groups.get("mag2"):  # 5000元以上5万元以下: the upper end in the lower end's unit
+            value_max *= MAGNITUDES[groups["mag2"]]
         sentence = self._bounds(text, s, e, _SENTENCE_END, lo, hi)
         if _dated_past(times, past, s, sentence):
             return _NO_TARGET
