@@ -57,7 +57,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "responsibility": {"note": frozenset({"labelled", "needs_known_department"}), "convention": frozenset(),
                        "label": frozenset({"role"}), "role": frozenset({"role"}),
                        "assignment": frozenset({"requires", "template"}), "segment_cue": frozenset()},
-    "structure": {"numbering": frozenset({"always_item", "heading_only", "in_run", "in_table", "rank", "style"}),
+    "structure": {"numbering": frozenset({"always_item", "beside_previous", "heading_only", "in_run", "in_table", "rank", "style"}),
                   "framing": frozenset(), "body_end": frozenset(), "closing_provision": frozenset(),
                   "table_column": frozenset({"rows_are_items"}), "indicator_column": frozenset({"column"}),
                   "attachment_list": frozenset({"entry"})},

@@ -170,6 +170,8 @@ def _nest(items: list[Item]) -> None:
         styles = [_style(s) for s in stack]
         if _style(item) in styles:
             depth = styles.index(_style(item))
+        elif item.rule.get("beside_previous"):  # a 专栏 box: at the level of the item before it
+            depth = max(len(stack) - 1, 0)
         else:  # a new style: below the open ones, unless it ranks above one of them
             depth = next((i for i, s in enumerate(stack) if _rank(s) > _rank(item)), len(stack))
         del stack[depth:]
