@@ -111,3 +111,10 @@ def test_a_title_names_its_region_before_any_words_and_a_joint_issuer_by_its_fir
                       "一、补贴对象。从事农业生产的个人。\n某县财政局\n某县农业农村局\n2024年3月1日\n")
     assert joint["issuer"] == "某县财政局、某县农业农村局" and joint["region"] == "某县"
     assert _document("城市生活垃圾分类管理办法\n第一条 为了规范管理，制定本办法。\n")["region"] is None
+
+
+def test_a_goal_year_in_a_title_is_not_the_documents_year():
+    tables = process("2030年前碳达峰行动方案\n一、主要目标\n“十四五”期间，产业结构明显优化。到2030年，非化石能源消费比重达到25%左右。\n"
+                     .encode("utf-8"), "plan.txt", context()).tables
+    periods = [(str(d["start_date"]), str(d["end_date"])) for d in tables["deadlines"] if d["kind"] == "period"]
+    assert periods == [("2021-01-01", "2025-12-31")]  # with 2030 for its year, “十四五” would be past

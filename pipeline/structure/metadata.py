@@ -27,7 +27,7 @@ _NOTICE_END = regex.compile(r"的(?:通知|通报)$")
 _NUMBER_LABEL = regex.compile(r"(?:文号|发文字号|发文文号)\s*[：:]?\s*(.+)")
 _DATE_LABEL = regex.compile(r"^(?:成文日期|发布日期|印发日期)\s*[：:]")
 _SELF_LEVEL = regex.compile(r"(?:全|我|本)(省|市|县|区|州|旗)")
-_TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年|[—–\-~～至到])")
+_TITLE_YEAR = regex.compile(r"((?:19|20)\d{2})\s*(?:年(?!前|以前|之前)|[—–\-~～至到])")  # not 2030年前: a goal's year
 
 
 _MIN_HEAD_TITLE = 8  # Chinese characters a page's <title> needs to stand for a policy's (not 仲裁公告)
