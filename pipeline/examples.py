@@ -153,7 +153,8 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("deadlines", "exclude"): _deadlines,
     ("deadlines", "defined_period"): _deadlines,
     ("deadlines", "year_context"): _deadlines,
-    **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration")},
+    **{("targets", kind): _targets for kind in ("unit", "mention", "comparator", "exclude", "indicator", "enumeration",
+                                                 "quoted")},
     ("targets", "table_value"): _table_targets,
 }
 _DATED = {"deadlines", "targets"}

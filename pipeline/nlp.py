@@ -333,10 +333,11 @@ class TimexComponent(PolicyComponent):
 
 def find_targets(ctx: Context, text: str, start: int, end: int, titles: list[tuple[int, int]],
                  times: list, past: list = (), labels: list[tuple[int, int]] = ()) -> list:
-    """Targets in ``text[start:end]``, skipping titles, quoted names and time expressions;
+    """Targets in ``text[start:end]``, skipping titles, quoted names (not a quoted standard:
+    “15分钟生活圈”) and time expressions;
     ``past`` are the past dates the time reader dropped (figures they date are no targets);
     ``labels`` the spans of items' numbers, which no figure reads into."""
-    quoted = [(m.start(), m.end()) for m in _QUOTED_NAME.finditer(text)]
+    quoted = [m.span() for m in _QUOTED_NAME.finditer(text) if not ctx.targets.states_standard(m.group())]
     blocked = titles + quoted + [(t.start, t.end) for t in [*times, *past]]
     return ctx.targets.find(text, start, end, blocked, times, past, labels)
 

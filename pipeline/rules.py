@@ -68,7 +68,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                 "exclude": frozenset({"count_only", "left", "not_count", "quantity", "right", "skip_units"}),
                 "indicator": frozenset({"anywhere", "drop", "kept_ends", "kept_starts", "leading", "trailing"}),
                 "enumeration": frozenset({"category", "markers"}),
-                "table_value": frozenset({"template", "unit_template"})},
+                "table_value": frozenset({"template", "unit_template"}), "quoted": frozenset()},
 }
 _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 # other keys that hold patterns (checked like `pattern` at load time; <<parts>> the rule file

@@ -127,9 +127,14 @@ class TargetReader:
         self.table_values = [(r, compile_pattern(r.get("template"), parts, r.file, r.id),
                               compile_pattern(r.get("unit_template"), parts, r.file, r.id))
                              for r in rules.of("targets", "table_value")]
+        self.quoted_standards = [r.pattern for r in rules.of("targets", "quoted")]
         lists = rules.of("targets", "enumeration")
         self.respectively = regex.compile(_alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
         self.category = [compile_pattern(r.get("category"), parts, r.file, r.id) for r in lists if r.get("category")]
+
+    def states_standard(self, quote: str) -> bool:
+        """Whether a quotation states a standard to meet (“15分钟生活圈”), not a name."""
+        return any(p.fullmatch(quote) for p in self.quoted_standards)
 
     # -- helpers ---------------------------------------------------------------
     @staticmethod
@@ -375,8 +380,8 @@ class TargetReader:
         不低于50%，洛阳市不低于45%) takes the previous one's; a bare verb (3年筹集9亿元) takes the
         subject of its sentence (省财政); a value of a list named once after it (给予40万元、30万元、
         20万元服务奖励) takes the list's last one's; one naming nothing (每周工作不少于5日，每次至少
-        半天) the previous one's of its sentence, when they measure in the same unit or both in time,
-        and the first of its sentence what the clause before it names (建立应急队伍，每个县至少1支)."""
+        半天) the previous one's of its sentence, when they measure in the same unit or both in time
+        or it caps a share (按发生额的50%给予补助，最高不超过100万元), and the first of its sentence what the clause before it names (建立应急队伍，每个县至少1支)."""
         out = _named_after_list(text, found)
         for i, t in enumerate(list(out)):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
@@ -390,7 +395,8 @@ class TargetReader:
             previous = out[i - 1] if i and out[i - 1].start >= sentence[0] else None
             if not t.indicator:  # 每周工作不少于5日，每次至少半天: the half day is of the same work
                 if previous and previous.indicator and (previous.unit == t.unit or
-                                                        {previous.unit, t.unit} <= self.timed_units):
+                                                        {previous.unit, t.unit} <= self.timed_units or
+                                                        (previous.unit in self.base_units and t.comparator == "<=")):
                     out[i] = replace(t, indicator=previous.indicator)
                 elif previous is None:
                     out[i] = replace(t, indicator=self._clause_before(text, t.at, sentence[0]))
