@@ -39,7 +39,7 @@ PROBE_SECONDS = 0.05
 # file -> kind -> the keys its rules may have besides id, comment, examples and pattern: what
 # the stages read. A key or kind not listed is a misspelling (or a rule nothing would read).
 SCHEMA: dict[str, dict[str, frozenset[str]]] = {
-    "deadlines": {"named_period": frozenset({"periods"}), "expression": frozenset({"kind", "on_issue", "seasons"}),
+    "deadlines": {"named_period": frozenset({"periods"}), "expression": frozenset({"defaults", "kind", "on_issue", "seasons"}),
                   "exclude": frozenset(), "defined_period": frozenset({"reference"}),
                   "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),

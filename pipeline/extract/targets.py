@@ -7,6 +7,7 @@ deadline year from the time expression governing its sentence.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -36,7 +37,8 @@ _ITEM_LABEL = regex.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[
 _LIST_SEP = regex.compile(r"[、和及与](?![^（(]*[）)])")
 # a 、 between quantities: not one in a bracket without numbers (县（市、区）), which lists no values
 _NO_TARGET = object()  # a quantity that is no target
-_VALUE_LIST_GAP = regex.compile(r"[\d.,]+\D{0,6}?[、和或]$")  # 40万元、 between two values of a list
+# 40万元、 between two values of a list, or 3个、2025年新建 (the next value's year and verb)
+_VALUE_LIST_GAP = regex.compile(r"[\d.,]+(?P<unit>\D{0,6}?)[、和或](?P<words>(?:(?:19|20)\d{2}年)?[^、，,；;。：:\d]{0,8})$")
 _LIST_COMMA = regex.compile(r"、(?![^（(\d]*[）)])")
 # a scope of places only (洛阳市、南阳市; 其他…的城市): the measured thing is elided
 _PLACES_ONLY = regex.compile(r"^(?:[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))(?:、[^、，]*?(?:省|市|州|县|区|盟|旗|城市|地区))*$")
@@ -170,14 +172,15 @@ class TargetReader:
         no thing. A word only right before the number (前 of 全省前3位) bounds no time span
         (届满前3个月 is when, not how long); one before the base of a share (``of_base`` units)
         bounds the share (不低于供养金20%). A word of one character counts only as a word of its
-        own (the 约 of 签约率, the 前 of 目前 are none)."""
+        own (the 约 of 签约率, the 前 of 目前 are none). A word before that sets a plain level (=:
+        降至) yields to a word after (降至35%以下 is <=)."""
         near = _own_word(self.before_near.search(left), left)
         adjacent = self.before_adjacent and unit not in self.timed_units and self.before_adjacent.search(left)
         base = unit in self.base_units and self.before_base.search(left)
         m = near or _own_word(self.before_of.search(left), left) or base or _own_word(adjacent, left)
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
-        symbol = after[1] if after and (after[1] in self.after_wins or not before) else before
+        symbol = after[1] if after and (after[1] in self.after_wins or before in (None, "=")) else before
         between = len(near.group("named")) if near else len(left) - m.end("w") if m and m is base else 0
         return symbol, len(left) - m.start() if m else 0, len(after[0]) if after else 0, between
 
@@ -382,7 +385,7 @@ class TargetReader:
         20万元服务奖励) takes the list's last one's; one naming nothing (每周工作不少于5日，每次至少
         半天) the previous one's of its sentence, when they measure in the same unit or both in time
         or it caps a share (按发生额的50%给予补助，最高不超过100万元), and the first of its sentence what the clause before it names (建立应急队伍，每个县至少1支)."""
-        out = _named_after_list(text, found)
+        out = _named_after_list(text, found, lambda words: not self._trim(words))
         for i, t in enumerate(list(out)):
             sentence = self._bounds(text, t.start, t.start, _SENTENCE_END, 0, len(text))
             first = i  # the first target of its sentence
@@ -590,14 +593,15 @@ def _own_word(m: regex.Match | None, text: str) -> regex.Match | None:
     return m if m.start("w") in edges and m.end("w") in edges else None
 
 
-def _named_after_list(text: str, found: list[Target]) -> list[Target]:
-    """``found`` with the values of a list (40万元、30万元、20万元服务奖励: nothing between them but
-    their units and a separator) that name nothing given the last one's indicator."""
+def _named_after_list(text: str, found: list[Target], names_nothing: Callable[[str], bool]) -> list[Target]:
+    """``found`` with the values of a list that name nothing given the last one's indicator: nothing
+    between them but their units and a separator (40万元、30万元、20万元服务奖励), or words that
+    name nothing (``names_nothing``: a year and a verb, 2024年新建3个、2025年新建5个名医工作室)."""
     out = list(found)
     run: list[int] = []
     for i, t in enumerate(found + [None]):
-        if run and t is not None and _VALUE_LIST_GAP.match(text, found[run[-1]].at, t.at) \
-                and text[found[run[-1]].at:t.at].rstrip("、和或").endswith(found[run[-1]].unit):
+        gap = _VALUE_LIST_GAP.match(text, found[run[-1]].at, t.at) if run and t is not None else None
+        if gap and gap.group("unit").endswith(found[run[-1]].unit) and (not gap.group("words") or names_nothing(gap.group("words"))):
             run.append(i)
             continue
         named = out[run[-1]].indicator if len(run) > 1 else None

@@ -142,7 +142,7 @@ class TimeReader:
 
     def _normalise(self, rule: Rule, m: regex.Match, year: int | None, start: int,
                    issued: dt.date | None = None) -> TimeExpression | None:
-        g = {k: v for k, v in m.groupdict().items() if v}
+        g = {**rule.get("defaults", {}), **{k: v for k, v in m.groupdict().items() if v}}  # 学年: from September
         base = dict(kind=rule.get("kind"), text=m.group(), start=start + m.start(), end=start + m.end(), rule=rule.id)
         kind = base["kind"]
         try:
