@@ -172,12 +172,13 @@ class TargetReader:
         no thing. A word only right before the number (前 of 全省前3位) bounds no time span
         (届满前3个月 is when, not how long); one before the base of a share (``of_base`` units)
         bounds the share (不低于供养金20%). A word of one character counts only as a word of its
-        own (the 约 of 签约率, the 前 of 目前 are none). A word before that sets a plain level (=:
+        own (the 约 of 签约率, the 前 of 目前 are none), and so does a word far from the number
+        (the 最低 of 最低工资标准的80% bounds nothing). A word before that sets a plain level (=:
         降至) yields to a word after (降至35%以下 is <=)."""
         near = _own_word(self.before_near.search(left), left)
         adjacent = self.before_adjacent and unit not in self.timed_units and self.before_adjacent.search(left)
-        base = unit in self.base_units and self.before_base.search(left)
-        m = near or _own_word(self.before_of.search(left), left) or base or _own_word(adjacent, left)
+        base = unit in self.base_units and _own_word(self.before_base.search(left), left, any_length=True)
+        m = near or _own_word(self.before_of.search(left), left, any_length=True) or base or _own_word(adjacent, left)
         before = dict(self.before)[m.group("w")] if m else None
         after = next(((w, symbol) for w, symbol in self.after if right.startswith(w)), None)
         symbol = after[1] if after and (after[1] in self.after_wins or before in (None, "=")) else before
@@ -581,10 +582,10 @@ def _shared_affixes(items: list[str]) -> list[str]:
     return [prefix + item for item in shared]
 
 
-def _own_word(m: regex.Match | None, text: str) -> regex.Match | None:
-    """``m``, unless its word ``w`` is one Han character that jieba reads as part of a longer word
-    of ``text`` (签约, 目前)."""
-    if not m or len(m.group("w")) > 1 or not _HAN.match(m.group("w")):
+def _own_word(m: regex.Match | None, text: str, any_length: bool = False) -> regex.Match | None:
+    """``m``, unless its word ``w`` is one Han character (``any_length``: any word) that jieba
+    reads as part of a longer word of ``text`` (签约, 目前; 最低工资, 最高人民法院)."""
+    if not m or (len(m.group("w")) > 1 and not any_length) or not _HAN.match(m.group("w")):
         return m
     edges, at = {0}, 0
     for word, _ in _tagged(text):
