@@ -37,11 +37,13 @@ class Item:
     depth: int = 0
     parent: "Item | None" = None
     children: list["Item"] = field(default_factory=list)
+    title_line: Line | None = None  # a title on the line after a bare number (第一章 ⏎ 总则)
 
     @property
     def heading_text(self) -> str:
         """The line as a path entry: label and title, up to the first full stop."""
-        return self.line.text.split("。", 1)[0].strip()
+        title = self.title_line.text.strip() if self.title_line else ""
+        return (self.line.text.strip() + title).split("。", 1)[0].strip()
 
     @property
     def path(self) -> list[str]:
@@ -192,6 +194,15 @@ def _title(text: str, start: int, line_end: int) -> str:
     return text[start:line_end].split("。", 1)[0].strip()
 
 
+def _titles_below(item_at: dict[int, Item], lines: list[Line], kinds: list[str]) -> None:
+    """Give a number alone on its line (第一章) the title on the line after it (总则), when that
+    line is a title: short, without sentence punctuation."""
+    for index, item in item_at.items():
+        bare = not item.line.text[item.content_start - item.line.start:].strip()
+        if bare and index + 1 < len(lines) and kinds[index + 1] == "text" and _is_title_only(lines[index + 1].text.strip()):
+            item.title_line = lines[index + 1]
+
+
 def _body_end(text: str, lines: list[Line], kinds: list[str], is_signer: Callable[[str], bool]) -> int:
     """Where the body ends: at the first line that ends it, or at the lines signing right above
     it (广州市医疗保险服务中心 above 2025年10月14日), which are marked as ending it too."""
@@ -255,6 +266,7 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
     for index in [i for i, item in item_at.items() if id(item) not in kept]:  # 1.5亿元…: a number
         kinds[index] = "text"
         del item_at[index]
+    _titles_below(item_at, lines, kinds)
     body_end = _body_end(text, lines, kinds, is_signer)
     _nest([i for i in items if i.line.start < body_end])
     _nest([i for i in items if i.line.start >= body_end])  # annex numbering starts afresh
@@ -272,7 +284,8 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
             start += 1
         if start >= end:
             continue  # a bare number with no text is not a measure
-        if not item.rule.get("always_item") and is_framing(_title(text, start, item.line.end), rules):
+        title = item.title_line.text.strip() if item.title_line else _title(text, start, item.line.end)
+        if not item.rule.get("always_item") and is_framing(title, rules):
             continue  # 总体要求, 指导思想: a section, not a measure (annotation-guide §2)
         if end == item.line.end and not text[end:].strip() and _is_title_only(text[start:end]):
             continue  # a title cut off at the end of a copy: its text is lost
