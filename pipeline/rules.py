@@ -43,7 +43,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "exclude": frozenset(), "defined_period": frozenset({"reference"}),
                   "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
-                    "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"suffixes"}),
+                    "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"in_text", "suffixes"}),
                     "stem_form": frozenset({"suffixes"}),
                     "blanket": frozenset()},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
