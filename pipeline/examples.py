@@ -138,6 +138,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
     ("departments", "organ_form"): _lexicon,
     ("departments", "stem_form"): _lexicon,
+    ("departments", "branch"): _lexicon,
     ("responsibility", "note"): _note_assignments,
     ("responsibility", "convention"): _note_assignments,
     ("responsibility", "label"): _role_if_match,

@@ -45,7 +45,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
                     "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"in_text", "suffixes"}),
                     "stem_form": frozenset({"suffixes"}),
-                    "blanket": frozenset()},
+                    "blanket": frozenset(), "branch": frozenset({"branch_levels", "place_levels"})},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
                  "national": frozenset({"field", "region"}), "page_field": frozenset({"alone", "field", "labels"})},
     "noise": {"inline": frozenset({"decode", "replace"}), "line": frozenset({"serial_gap"}),

@@ -45,6 +45,7 @@ class Lexicon:
                                     key=len, reverse=True)
         self.canonical_by_rule = {rule: canonical for canonical, rule in self.names.values()}
         self.blankets = rules.of("departments", "blanket")
+        self.branches = rules.of("departments", "branch")
         self.organ_suffixes = sorted({x for r in rules.of("departments", "organ_form") for x in r.get("suffixes", [])},
                                      key=len, reverse=True)
         self.text_suffixes = sorted({x for r in rules.of("departments", "organ_form") for x in r.get("in_text", [])},
@@ -85,7 +86,21 @@ class Lexicon:
         return next((name[:-len(x)] for x in self.stem_suffixes if name.endswith(x) and name[:-len(x)] in self.stems),
                     name)
 
+    def _branch(self, name: str) -> Organ | None:
+        """A branch of an organ in a place (国家税务总局常德市税务局, 人民银行常德市分行): the organ's
+        canonical name, the level of the place's suffix or, without one, of the branch word."""
+        for rule in self.branches:
+            m = rule.pattern.fullmatch(name)
+            head = m and self._lookup(m.group("organ"))
+            if head:
+                level = rule.get("place_levels", {}).get(m.group("suffix") or "") \
+                    or rule.get("branch_levels", {}).get(m.group("branch"))
+                return Organ(head.canonical, level, head.rule)
+        return None
+
     def _lookup(self, name: str) -> Organ | None:
+        if branch := self._branch(name):
+            return branch
         if name in self.names:  # a whole alias (市场监管局) is not 市 + 场监管局
             canonical, rule = self.names[name]
             return Organ(canonical, self._unprefixed_level(name), rule)
