@@ -143,7 +143,8 @@ class Lexicon:
         if not self.text_suffixes:
             return known
         stem = rf"(?:(?!{_SENTENCE_WORDS})\p{{Han}}){{2,10}}?"
-        return f"(?:{known}|(?:{prefixes})(?!{_NOT_AFTER_PREFIX}){stem}(?:{'|'.join(map(regex.escape, self.text_suffixes))}))"
+        suffixes = "|".join(map(regex.escape, self.text_suffixes))
+        return f"(?:{known}|(?:{prefixes})(?!{_NOT_AFTER_PREFIX}){stem}(?:{suffixes}))"
 
     @cached_property
     def parts(self) -> dict[str, str]:

@@ -7,8 +7,8 @@ deadline year from the time expression governing its sentence.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -602,7 +602,8 @@ def _named_after_list(text: str, found: list[Target], names_nothing: Callable[[s
     run: list[int] = []
     for i, t in enumerate(found + [None]):
         gap = _VALUE_LIST_GAP.match(text, found[run[-1]].at, t.at) if run and t is not None else None
-        if gap and gap.group("unit").endswith(found[run[-1]].unit) and (not gap.group("words") or names_nothing(gap.group("words"))):
+        if gap and gap.group("unit").endswith(found[run[-1]].unit) \
+                and (not gap.group("words") or names_nothing(gap.group("words"))):
             run.append(i)
             continue
         named = out[run[-1]].indicator if len(run) > 1 else None

@@ -199,8 +199,10 @@ def _titles_below(item_at: dict[int, Item], lines: list[Line], kinds: list[str])
     line is a title: short, without sentence punctuation."""
     for index, item in item_at.items():
         bare = not item.line.text[item.content_start - item.line.start:].strip()
-        if bare and index + 1 < len(lines) and kinds[index + 1] == "text" and _is_title_only(lines[index + 1].text.strip()):
-            item.title_line = lines[index + 1]
+        following = index + 1
+        if bare and following < len(lines) and kinds[following] == "text" \
+                and _is_title_only(lines[following].text.strip()):
+            item.title_line = lines[following]
 
 
 def _body_end(text: str, lines: list[Line], kinds: list[str], is_signer: Callable[[str], bool]) -> int:
