@@ -43,7 +43,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "exclude": frozenset(), "defined_period": frozenset({"reference"}),
                   "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
-                    "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"in_text", "suffixes"}),
+                    "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"in_text", "in_text_stem", "suffixes"}),
                     "stem_form": frozenset({"suffixes"}),
                     "blanket": frozenset(), "branch": frozenset({"branch_levels", "place_levels"})},
     "metadata": {"field": frozenset(), "province": frozenset({"provinces"}),
@@ -76,7 +76,7 @@ _COMMON_KEYS = frozenset({"id", "comment", "examples", "pattern"})
 PATTERN_KEYS = {("targets", "exclude"): ("left", "right"), ("targets", "mention"): ("template",),
                 ("responsibility", "assignment"): ("template",), ("deadlines", "defined_period"): ("reference",),
                 ("targets", "table_value"): ("template", "unit_template"), ("normalise", "unwrap"): ("starts",),
-                ("structure", "attachment_list"): ("entry",)}
+                ("structure", "attachment_list"): ("entry",), ("departments", "organ_form"): ("in_text_stem",)}
 
 
 # keys whose value is a number, and keys whose value is one of a few words

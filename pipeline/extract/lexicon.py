@@ -9,14 +9,6 @@ import regex
 from pipeline.rules import Rules
 
 
-# what breaks a run of characters that could be an organ's name: particles, verbs of assigning,
-# facilities (医院, 中心: their offices are no government organs)
-_SENTENCE_WORDS = ("[的、，。；：和与及或对为将把是由在按从向等]|会同|负责|牵头|配合|协助|参与|指导|组织|落实|要|应"
-                   "|医院|学校|中心|公司|集团|银行|大学|医共体")
-# after a level prefix, what makes it a scope word instead (县域, 区级, 市内, 市场, 市民, 市直, 市属)
-_NOT_AFTER_PREFIX = "[域级内外场民直属]"
-
-
 @dataclass(frozen=True)
 class Organ:
     canonical: str | None
@@ -50,6 +42,8 @@ class Lexicon:
                                      key=len, reverse=True)
         self.text_suffixes = sorted({x for r in rules.of("departments", "organ_form") for x in r.get("in_text", [])},
                                     key=len, reverse=True)
+        self.text_stems = [r.get("in_text_stem") for r in rules.of("departments", "organ_form")
+                           if r.get("in_text_stem")]
         self.aliases_longest_first = sorted(self.names, key=len, reverse=True)
         self._looked_up: dict[str, Organ | None] = {}
         self._by_rule: dict[tuple[str, str], Organ] = {}  # surface forms only: bounded by the lexicon
@@ -91,7 +85,7 @@ class Lexicon:
         canonical name, the level of the place's suffix or, without one, of the branch word."""
         for rule in self.branches:
             m = rule.pattern.fullmatch(name)
-            head = m and self._lookup(m.group("organ"))
+            head = m and self.lookup(m.group("organ"))
             if head:
                 level = rule.get("place_levels", {}).get(m.group("suffix") or "") \
                     or rule.get("branch_levels", {}).get(m.group("branch"))
@@ -134,17 +128,16 @@ class Lexicon:
     @cached_property
     def dept_part(self) -> str:
         """Regex source for one department as written in running text: a known name, or else an
-        organ by its form (a level prefix, a few characters that no sentence word breaks, an
-        ``in_text`` suffix: 市文化广电新闻出版局)."""
+        organ by its form (a level prefix, an ``in_text_stem``, an ``in_text`` suffix: 市城市更新局)."""
         words = sorted(set(self.names) | {s + x for s in self.stems for x in self.stem_suffixes} | set(self.stems),
                        key=len, reverse=True)
         prefixes = "|".join(map(regex.escape, sorted({p for p, _, _ in self.levels}, key=len, reverse=True)))
         known = f"(?:(?:市、县|省、市、县|[省市县区]级)?(?:{prefixes}))?(?:{'|'.join(map(regex.escape, words))})"
-        if not self.text_suffixes:
+        if not (self.text_suffixes and self.text_stems):
             return known
-        stem = rf"(?:(?!{_SENTENCE_WORDS})\p{{Han}}){{2,10}}?"
+        stems = "|".join(f"(?:{stem})" for stem in self.text_stems)
         suffixes = "|".join(map(regex.escape, self.text_suffixes))
-        return f"(?:{known}|(?:{prefixes})(?!{_NOT_AFTER_PREFIX}){stem}(?:{suffixes}))"
+        return f"(?:{known}|(?:{prefixes})(?:{stems})(?:{suffixes}))"
 
     @cached_property
     def parts(self) -> dict[str, str]:

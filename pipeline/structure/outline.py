@@ -40,10 +40,14 @@ class Item:
     title_line: Line | None = None  # a title on the line after a bare number (第一章 ⏎ 总则)
 
     @property
+    def title_below(self) -> str:
+        """The title on the line after a bare number, or ""."""
+        return self.title_line.text.strip() if self.title_line else ""
+
+    @property
     def heading_text(self) -> str:
         """The line as a path entry: label and title, up to the first full stop."""
-        title = self.title_line.text.strip() if self.title_line else ""
-        return (self.line.text.strip() + title).split("。", 1)[0].strip()
+        return (self.line.text.strip() + self.title_below).split("。", 1)[0].strip()
 
     @property
     def path(self) -> list[str]:
@@ -286,7 +290,7 @@ def build_outline(text: str, rules: Rules, is_note_line: Callable[[str], bool],
             start += 1
         if start >= end:
             continue  # a bare number with no text is not a measure
-        title = item.title_line.text.strip() if item.title_line else _title(text, start, item.line.end)
+        title = item.title_below or _title(text, start, item.line.end)
         if not item.rule.get("always_item") and is_framing(title, rules):
             continue  # 总体要求, 指导思想: a section, not a measure (annotation-guide §2)
         if end == item.line.end and not text[end:].strip() and _is_title_only(text[start:end]):
