@@ -201,3 +201,32 @@ def test_the_policys_closing_provision_is_no_measures_text_unless_it_is_an_items
     last = own.tables["measures"][-1]
     assert last["text"].startswith("其他事宜\n本措施自2024年5月1日起施行")
     assert all(d["measure_id"] == last["measure_id"] for d in own.tables["deadlines"] if d["kind"] == "start")
+
+
+# -- taken spans ----------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), max_size=40),
+       st.lists(st.tuples(st.integers(0, 400), st.integers(0, 40)), max_size=20))
+def test_taken_spans_overlap_exactly_where_they_share_a_character(added, asked):
+    from pipeline.extract.spans import SpanSet
+
+    spans = SpanSet([(s, s + n) for s, n in added[:5]])  # some given at once, the rest one by one, in any order
+    for s, n in added[5:]:
+        spans.add(s, s + n)
+    covered = {c for s, n in added for c in range(s, s + n)}
+    for s, n in asked:
+        assert spans.overlaps(s, s + n) == bool(covered & set(range(s, s + n)))
+
+
+def test_taken_spans_touching_or_empty_do_not_overlap():
+    from pipeline.extract.spans import SpanSet
+
+    spans = SpanSet([(10, 20)])
+    spans.add(0, 5)  # before the first: out of order
+    spans.add(30, 30)  # empty: covers nothing
+    assert spans.overlaps(19, 25) and spans.overlaps(4, 5) and spans.overlaps(0, 100)
+    assert not spans.overlaps(20, 30) and not spans.overlaps(5, 10) and not spans.overlaps(29, 31)
+    assert not spans.overlaps(15, 15)  # an empty span overlaps nothing
+    spans.add(5_000_000, 5_000_002)  # far past the spans so far: the set grows to it
+    assert spans.overlaps(5_000_001, 5_000_010) and not spans.overlaps(4_999_000, 5_000_000)
