@@ -134,6 +134,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Rule, str, Context], object]] = {
     ("structure", "indicator_column"): lambda r, t, c: r.get("column") if r.pattern.match(t) else "",
     ("structure", "attachment_list"): _annex_titles,
     ("departments", "level"): _lexicon,
+    ("departments", "level_series"): _lexicon,
     ("departments", "organ"): _lexicon,
     ("departments", "blanket"): lambda r, t, c: _matches(r, t),
     ("departments", "organ_form"): _lexicon,

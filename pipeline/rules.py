@@ -43,6 +43,7 @@ SCHEMA: dict[str, dict[str, frozenset[str]]] = {
                   "exclude": frozenset(), "defined_period": frozenset({"reference"}),
                   "year_context": frozenset()},
     "departments": {"level": frozenset({"level", "prefixes", "unprefixed_suffixes"}),
+                    "level_series": frozenset({"places", "tiers"}),
                     "organ": frozenset({"canonical", "names", "stems"}), "organ_form": frozenset({"in_text", "in_text_stem", "suffixes"}),
                     "stem_form": frozenset({"suffixes"}),
                     "blanket": frozenset(), "branch": frozenset({"branch_levels", "place_levels"})},

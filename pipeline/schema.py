@@ -52,7 +52,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("lead_department", pa.string(), "lead department as written; null when none is stated"),
         ("co_departments", pa.list_(pa.string()), "co-departments in the order written"),
         ("lead_canonical", pa.string(), "the lead department's canonical name (as in departments.canonical); null when unknown"),
-        ("lead_level", pa.string(), "the lead department's level (国家, 省, 市, 县 …); null when unknown"),
+        ("lead_level", pa.string(), "the lead department's level, as departments.level; null when unknown"),
         ("rule", pa.string(), "numbering rule that found the item"),
     ],
     "targets": [
@@ -90,7 +90,7 @@ TABLES: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("measure_id", pa.string(), "the measure the department is responsible for"),
         ("name", pa.string(), "as written, simplified"),
         ("canonical", pa.string(), "canonical organ name from rules/departments.toml; null if unknown"),
-        ("level", pa.string(), "国家, 省, 市, 县; null if unknown"),
+        ("level", pa.string(), "国家, 省, 市, 县 or 县级以上; levels listed before one organ joined by 、 (市、县财政部门: 市、县); null if unknown"),
         ("role", pa.string(), "lead or co"),
         ("rank", pa.int16(), "position in the note or assignment, 1 = first"),
         ("source", pa.string(), "note (责任单位 block) or inline (由X牵头 …)"),

@@ -26,6 +26,9 @@ class Lexicon:
             self.levels += [(p, rule.get("level"), rule.id) for p in rule.get("prefixes", [])]
             self.unprefixed += [(s, rule.get("level")) for s in rule.get("unprefixed_suffixes", [])]
         self.levels.sort(key=lambda x: -len(x[0]))
+        series = rules.of("departments", "level_series")
+        self.places = [p for r in series for p in r.get("places", [])]
+        self.tiers = [t for r in series for t in r.get("tiers", [])]
         self.names: dict[str, tuple[str, str]] = {}  # alias -> (canonical, rule id)
         self.stems: dict[str, tuple[str, str]] = {}
         for rule in rules.of("departments", "organ"):
@@ -60,8 +63,43 @@ class Lexicon:
     def _unprefixed_level(self, name: str) -> str | None:
         return next((lv for suffix, lv in self.unprefixed if name.endswith(suffix)), None)
 
+    @cached_property
+    def series(self) -> str:
+        """Regex source for a level series (``[[level_series]]``): places and 、 before a level
+        prefix (市、县, 省、市、县三级, 市、县区), or places written together before one with a tier
+        after it (市县两级); without places, a pattern that never matches."""
+        if not self.places:
+            return "(?!)"
+        place = "|".join(map(regex.escape, self.places))
+        prefix = "|".join(regex.escape(p) for p, _, _ in self.levels)
+        tier = "|".join(map(regex.escape, sorted(self.tiers, key=len, reverse=True))) or "(?!)"
+        return rf"(?:(?:(?:{place})、){{1,4}}(?:{prefix})(?:{tier})?|(?:{place}){{1,4}}(?:{prefix})(?:{tier}))"
+
+    @cached_property
+    def _series_head(self) -> regex.Pattern:
+        return regex.compile(self.series)
+
+    @cached_property
+    def _places_only(self) -> regex.Pattern:
+        place = "|".join(map(regex.escape, self.places)) or "(?!)"
+        return regex.compile(rf"各?(?:{place})(?:、(?:{place}))*|各(?:{place}){{1,2}}")
+
+    def is_places_only(self, piece: str) -> bool:
+        """Whether a piece of a list cut at 、 is only places (市 of 市、县财政局, 各县 of 各县、市人民政府):
+        the start of the name after it, not a name of its own."""
+        return self._places_only.fullmatch(piece) is not None
+
+    def _series_level(self, series: str) -> str:
+        """市、县区 -> 市、县: each place's level (by the level prefixes), as listed, once each."""
+        level_of = {p: level for p, level, _ in self.levels}
+        levels = [level_of.get(c, c) for c in series if c in self.places]
+        return "、".join(dict.fromkeys(levels))
+
     def split_level(self, name: str) -> tuple[str, str | None]:
-        """``市卫健委`` -> (``卫健委``, ``市``)."""
+        """``市卫健委`` -> (``卫健委``, ``市``); ``市、县卫生健康部门`` -> (``卫生健康部门``, ``市、县``)."""
+        series = self._series_head.match(name)
+        if series and series.end() < len(name):
+            return name[series.end():], self._series_level(series.group())
         for prefix, level, _ in self.levels:
             if name.startswith(prefix) and len(name) > len(prefix):
                 return name[len(prefix):], level
@@ -123,21 +161,23 @@ class Lexicon:
         """An organ not in the lexicon, by its form: optional level, a stem, an organ suffix."""
         prefixes = "|".join(regex.escape(p) for p, _, _ in self.levels)
         suffixes = "|".join(map(regex.escape, self.organ_suffixes)) or "(?!)"
-        return regex.compile(rf"(?:{prefixes})?\p{{Han}}{{1,12}}?(?:{suffixes})")
+        return regex.compile(rf"(?:{self.series}|{prefixes})?\p{{Han}}{{1,12}}?(?:{suffixes})")
 
     @cached_property
     def dept_part(self) -> str:
-        """Regex source for one department as written in running text: a known name, or else an
-        organ by its form (a level prefix, an ``in_text_stem``, an ``in_text`` suffix: 市城市更新局)."""
+        """Regex source for one department as written in running text: a known name after a level
+        prefix or series (市、县财政), or else an organ by its form (a level prefix or series, an
+        ``in_text_stem``, an ``in_text`` suffix: 市城市更新局)."""
         words = sorted(set(self.names) | {s + x for s in self.stems for x in self.stem_suffixes} | set(self.stems),
                        key=len, reverse=True)
         prefixes = "|".join(map(regex.escape, sorted({p for p, _, _ in self.levels}, key=len, reverse=True)))
-        known = f"(?:(?:市、县|省、市、县|[省市县区]级)?(?:{prefixes}))?(?:{'|'.join(map(regex.escape, words))})"
+        leveled = f"(?:{self.series}|{prefixes})"
+        known = f"{leveled}?(?:{'|'.join(map(regex.escape, words))})"
         if not (self.text_suffixes and self.text_stems):
             return known
         stems = "|".join(f"(?:{stem})" for stem in self.text_stems)
         suffixes = "|".join(map(regex.escape, self.text_suffixes))
-        return f"(?:{known}|(?:{prefixes})(?:{stems})(?:{suffixes}))"
+        return f"(?:{known}|{leveled}(?:{stems})(?:{suffixes}))"
 
     @cached_property
     def parts(self) -> dict[str, str]:

@@ -20,7 +20,6 @@ _NAME_SEP = regex.compile(r"(?:、|[ \t\u3000]+)(?![^（]*）)")
 _COLON = regex.compile(r"[：:】]")  # a label's end: 责任单位：, 【责任单位】
 _LABEL_CHARS = 7  # the longest note label (主要责任单位, its 【), or 责任单位 and a space or two before its colon
 _TRAILING_ETC = regex.compile(r"等.*$")
-_SHORT_AREA = regex.compile(r"^各?[县市区乡镇旗]$|^各[县市区乡镇旗]{1,2}$")
 # a piece of a note that is a schedule or a task, not a name: 2024年底前完成, 持续推进
 _NOT_A_NAME = regex.compile(r"\d|年底|月底|[前底]完成|完成$|推进$|落实$")
 # a bracket after one name: a role (市教育局（牵头）) or the organ's other name (市发展改革委（市粮食和储备局）)
@@ -115,16 +114,21 @@ class Responsibility:
         bounds = [0] + cuts + [len(clause)]
         return [(clause[a:b], at + a) for a, b in zip(bounds, bounds[1:])]
 
-    def _names(self, clause: str, offset: int, role: str) -> list[tuple[str, int, int, str]]:
-        """Department names of one clause as (name, start, end, role)."""
+    def _pieces(self, text: str, offset: int) -> list[tuple[str, int]]:
+        """The names of a list, with their offsets: ``text`` cut at 、 and spaces, a piece that is
+        only places joined to the next (市、县财政局 and 各县、市人民政府 are one name each)."""
         merged: list[tuple[str, int]] = []
-        for piece, at in _split(_NAME_SEP, clause, offset):
-            if merged and _SHORT_AREA.match(merged[-1][0].strip()):
+        for piece, at in _split(_NAME_SEP, text, offset):
+            if merged and self.lexicon.is_places_only(merged[-1][0].strip()):
                 prev, prev_at = merged.pop()
                 piece, at = prev + "、" + piece, prev_at
             merged.append((piece, at))
+        return merged
+
+    def _names(self, clause: str, offset: int, role: str) -> list[tuple[str, int, int, str]]:
+        """Department names of one clause as (name, start, end, role)."""
         names = []
-        for piece, at in merged:
+        for piece, at in self._pieces(clause, offset):
             stripped = _TRAILING_ETC.sub("", piece)
             lead_ws = len(stripped) - len(stripped.lstrip())
             name = stripped.strip().removeprefix("共同")
@@ -237,7 +241,7 @@ class Responsibility:
                 for group, role in (("lead", "lead"), ("co", "co")):
                     if group not in pattern.groupindex or m.group(group) is None:
                         continue
-                    for name, at in _split(_NAME_SEP, m.group(group), start + m.start(group)):
+                    for name, at in self._pieces(m.group(group), start + m.start(group)):
                         if name and not self.lexicon.is_blanket(name):
                             found.append((name, at, at + len(name), role))
                 if found:
