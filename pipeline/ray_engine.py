@@ -59,7 +59,7 @@ def extract_with_ray(input_dir: Path, output_dir: Path, rules_dir: Path | None =
         results = dataset.map_batches(ProcessDocuments, batch_size=4, concurrency=actors or os.cpu_count() or 1,
                                       num_cpus=0.5,
                                       fn_constructor_kwargs={"rules_dir": ctx.rules_dir, "input_dir": str(input_dir)})
-        with TableWriters(output_dir, run_version(ctx.rules)) as writers:
+        with TableWriters(output_dir, run_version(ctx.rules.digest)) as writers:
             output = RunOutput(writers)
             for rows in in_input_order(results.iter_rows(), [p.relative_to(input_dir).as_posix() for p in paths]):
                 output.add(Rows(pickle.loads(rows)))

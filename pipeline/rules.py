@@ -346,17 +346,27 @@ def cached_rules(rules_dir: str) -> Rules:
     return load_rules(Path(rules_dir))
 
 
-def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
-    """Load every ``*.toml`` file in ``rules_dir``; raise ``RuleError`` on the first problem."""
+def _rule_files(rules_dir: Path) -> list[Path]:
     files = sorted(rules_dir.glob("*.toml"))
     if not files:
         raise RuleError(str(rules_dir), None, "no rule files (*.toml) found")
+    return files
+
+
+def rules_digest(rules_dir: Path = RULES_DIR) -> str:
+    """Hash of the rule files' names and bytes (``Rules.digest``), without loading them."""
     digest = hashlib.sha256()
-    rules = Rules()
-    for path in files:
+    for path in _rule_files(rules_dir):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
+    """Load every ``*.toml`` file in ``rules_dir``; raise ``RuleError`` on the first problem."""
+    rules = Rules()
+    for path in _rule_files(rules_dir):
         rules.by_file[path.stem], rules.parts[path.stem] = load_file(path)
-    rules.digest = digest.hexdigest()[:16]
+    rules.digest = rules_digest(rules_dir)
     return rules
 
 

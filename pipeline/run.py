@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__, code_digest
 from pipeline.link.stage import link_tables
 from pipeline.process import TABLE_NAMES, Rows, failed
-from pipeline.rules import RULES_DIR, Rules, cached_rules
+from pipeline.rules import RULES_DIR, cached_rules, rules_digest
 from pipeline.write import TableWriters, column_types, decode_tables, encode_tables, to_table
 
 DEFAULT_MAX_MB = 20  # one document larger than this is almost always a dump of many
@@ -166,9 +166,11 @@ class PreviousRun:
 
     def __getitem__(self, key: tuple[str, str]) -> Reused:
         # one documents row per file: copies share a doc_id, and the first of them holds the rows
-        doc = self.tables["documents"].slice(self.position[key], 1).to_pylist()[0]
-        doc["duplicate_of"] = None
-        found = {"documents": to_table("documents", [doc])}
+        row = self.tables["documents"].slice(self.position[key], 1).cast(column_types("documents"))
+        at = row.schema.get_field_index("duplicate_of")
+        row = row.set_column(at, row.schema.field(at), pa.nulls(1, row.schema.field(at).type))
+        doc = row.select(list(KEY_FIELDS)).to_pylist()[0]  # its text and offset map stay Arrow
+        found = {"documents": row}
         if doc["status"] == "ok":
             for name, rows in self.rows_of.get(doc["doc_id"], {}).items():
                 table = self.tables[name]  # a document's rows were written together: a slice, no copy
@@ -222,7 +224,7 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     began = time.monotonic()
     jobs = jobs or os.cpu_count() or 1
     rules_dir = str(Path(rules_dir or RULES_DIR).resolve())
-    version = run_version(cached_rules(rules_dir))  # invalid rules end the run here
+    version = run_version(rules_digest(Path(rules_dir)))
     previous = {} if full else previous_rows(output_dir, version)
     inputs = select_inputs(input_dir, include, exclude, output_dir) if paths is None else Inputs(paths, 0)
     paths = inputs.paths
@@ -230,6 +232,8 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     settings = (rules_dir, int(max_mb * 1024 * 1024), time_budget)
     kept = [_unchanged(task, previous, settings[1]) for task in tasks] if previous else [None] * len(tasks)
     changed = [task for task, key in zip(tasks, kept) if key is None]
+    if changed or not previous:  # invalid rules end the run here; the last run's, the same bytes, were valid
+        cached_rules(rules_dir)
     outcomes = _outcomes(changed, settings, jobs, time_budget + BACKSTOP_GRACE)
     progress = Progress(len(tasks), quiet)
     with TableWriters(output_dir, version) as writers:
@@ -251,9 +255,10 @@ def extract(input_dir: Path, output_dir: Path, rules_dir: Path | None = None, qu
     return output.summary(began, inputs.skipped, inputs.notes)
 
 
-def run_version(rules: Rules) -> dict[str, str]:
-    """What a run's rows depend on besides the input: recorded in every table, checked on re-runs."""
-    return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": rules.digest}
+def run_version(rules_digest: str) -> dict[str, str]:
+    """What a run's rows depend on besides the input (the rules by ``Rules.digest``): recorded in
+    every table, checked on re-runs."""
+    return {"pipeline_version": __version__, "code_digest": code_digest(), "rules_digest": rules_digest}
 
 
 def _unchanged(task: tuple[Path, str], previous: "PreviousRun", max_bytes: int) -> tuple[str, str] | None:

@@ -62,6 +62,21 @@ def test_invalid_rules_stop_the_run_before_it_starts(tmp_path):
     assert "noise.toml: rule 'x': pattern does not compile" in result.stderr
 
 
+def test_a_rule_broken_after_a_run_stops_the_rerun_and_keeps_its_tables(tmp_path):
+    """A re-run reuses rows without loading the rules only when their bytes are those the last run
+    loaded: any edit is a new digest, so the rules are checked again before anything is read."""
+    rules, out = tmp_path / "rules", tmp_path / "out"
+    shutil.copytree(RULES_DIR, rules)
+    assert run("extract", str(RAW), str(out), "--rules", str(rules)).returncode == 0
+    before = pq.read_table(out / "measures.parquet")
+    noise = rules / "noise.toml"
+    noise.write_text(noise.read_text(encoding="utf-8") + '\n[[line]]\nid = "x"\ncomment = "c"\npattern = "(a"\n'
+                     'examples = [{in = "a"}]\n', encoding="utf-8")
+    result = run("extract", str(RAW), str(out), "--rules", str(rules))
+    assert result.returncode == 2 and "noise.toml: rule 'x': pattern does not compile" in result.stderr
+    assert pq.read_table(out / "measures.parquet").equals(before)
+
+
 def test_a_misspelt_rule_key_stops_extract_with_exit_2(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(RULES_DIR, rules)
