@@ -262,6 +262,11 @@ def compile_pattern(source: str, parts: dict[str, str], file: str, rule_id: str)
     return compiled
 
 
+def alternation(words) -> str:
+    """Regex source for any one of ``words``, escaped, longest first (so the longest that fits wins)."""
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
 @lru_cache(maxsize=64)
 def any_of(patterns: tuple[regex.Pattern, ...]) -> regex.Pattern | None:
     """One pattern that matches where the first of ``patterns`` that matches does: one call
@@ -353,20 +358,25 @@ def _rule_files(rules_dir: Path) -> list[Path]:
     return files
 
 
-def rules_digest(rules_dir: Path = RULES_DIR) -> str:
-    """Hash of the rule files' names and bytes (``Rules.digest``), without loading them."""
+def _digest(files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in _rule_files(rules_dir):
+    for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
+def rules_digest(rules_dir: Path = RULES_DIR) -> str:
+    """Hash of the rule files' names and bytes (``Rules.digest``), without loading them."""
+    return _digest(_rule_files(rules_dir))
+
+
 def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
     """Load every ``*.toml`` file in ``rules_dir``; raise ``RuleError`` on the first problem."""
+    files = _rule_files(rules_dir)
     rules = Rules()
-    for path in _rule_files(rules_dir):
+    for path in files:
         rules.by_file[path.stem], rules.parts[path.stem] = load_file(path)
-    rules.digest = rules_digest(rules_dir)
+    rules.digest = _digest(files)
     return rules
 
 

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import regex
 
-from pipeline.rules import Rules
+from pipeline.rules import Rules, alternation
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,22 @@ class Lexicon:
         return next((lv for suffix, lv in self.unprefixed if name.endswith(suffix)), None)
 
     @cached_property
+    def _prefix_source(self) -> str:
+        """Regex source for any one level prefix, the longest first."""
+        return alternation(p for p, _, _ in self.levels)
+
+    @cached_property
+    def _place_source(self) -> str:
+        return alternation(self.places) or "(?!)"
+
+    @cached_property
     def series(self) -> str:
         """Regex source for a level series (``[[level_series]]``): places and 、 before a level
         prefix (市、县, 省、市、县三级, 市、县区), or places written together before one with a tier
         after it (市县两级); without places, a pattern that never matches."""
         if not self.places:
             return "(?!)"
-        place = "|".join(map(regex.escape, self.places))
-        prefix = "|".join(regex.escape(p) for p, _, _ in self.levels)
-        tier = "|".join(map(regex.escape, sorted(self.tiers, key=len, reverse=True))) or "(?!)"
+        place, prefix, tier = self._place_source, self._prefix_source, alternation(self.tiers) or "(?!)"
         return rf"(?:(?:(?:{place})、){{1,4}}(?:{prefix})(?:{tier})?|(?:{place}){{1,4}}(?:{prefix})(?:{tier}))"
 
     @cached_property
@@ -81,7 +88,7 @@ class Lexicon:
 
     @cached_property
     def _places_only(self) -> regex.Pattern:
-        place = "|".join(map(regex.escape, self.places)) or "(?!)"
+        place = self._place_source
         return regex.compile(rf"各?(?:{place})(?:、(?:{place}))*|各(?:{place}){{1,2}}")
 
     def is_places_only(self, piece: str) -> bool:
@@ -89,11 +96,15 @@ class Lexicon:
         the start of the name after it, not a name of its own."""
         return self._places_only.fullmatch(piece) is not None
 
-    def _series_level(self, series: str) -> str:
-        """市、县区 -> 市、县: each place's level (by the level prefixes), as listed, once each."""
+    @cached_property
+    def _place_levels(self) -> dict[str, str]:
+        """Each place's level, by the level prefix it is (区 -> 县); a place no prefix is, itself (乡)."""
         level_of = {p: level for p, level, _ in self.levels}
-        levels = [level_of.get(c, c) for c in series if c in self.places]
-        return "、".join(dict.fromkeys(levels))
+        return {place: level_of.get(place, place) for place in self.places}
+
+    def _series_level(self, series: str) -> str:
+        """市、县区 -> 市、县: each place's level, as listed, once each."""
+        return "、".join(dict.fromkeys(self._place_levels[c] for c in series if c in self._place_levels))
 
     def split_level(self, name: str) -> tuple[str, str | None]:
         """``市卫健委`` -> (``卫健委``, ``市``); ``市、县卫生健康部门`` -> (``卫生健康部门``, ``市、县``)."""
@@ -159,20 +170,17 @@ class Lexicon:
     @cached_property
     def unknown_organ(self) -> regex.Pattern:
         """An organ not in the lexicon, by its form: optional level, a stem, an organ suffix."""
-        prefixes = "|".join(regex.escape(p) for p, _, _ in self.levels)
         suffixes = "|".join(map(regex.escape, self.organ_suffixes)) or "(?!)"
-        return regex.compile(rf"(?:{self.series}|{prefixes})?\p{{Han}}{{1,12}}?(?:{suffixes})")
+        return regex.compile(rf"(?:{self.series}|{self._prefix_source})?\p{{Han}}{{1,12}}?(?:{suffixes})")
 
     @cached_property
     def dept_part(self) -> str:
         """Regex source for one department as written in running text: a known name after a level
         prefix or series (市、县财政), or else an organ by its form (a level prefix or series, an
         ``in_text_stem``, an ``in_text`` suffix: 市城市更新局)."""
-        words = sorted(set(self.names) | {s + x for s in self.stems for x in self.stem_suffixes} | set(self.stems),
-                       key=len, reverse=True)
-        prefixes = "|".join(map(regex.escape, sorted({p for p, _, _ in self.levels}, key=len, reverse=True)))
-        leveled = f"(?:{self.series}|{prefixes})"
-        known = f"{leveled}?(?:{'|'.join(map(regex.escape, words))})"
+        words = alternation(set(self.names) | {s + x for s in self.stems for x in self.stem_suffixes} | set(self.stems))
+        leveled = f"(?:{self.series}|{self._prefix_source})"
+        known = f"{leveled}?(?:{words})"
         if not (self.text_suffixes and self.text_stems):
             return known
         stems = "|".join(f"(?:{stem})" for stem in self.text_stems)

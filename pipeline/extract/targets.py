@@ -17,7 +17,7 @@ import regex
 from pipeline.extract.numbers import MAGNITUDES, parse_number
 from pipeline.extract.spans import SpanSet
 from pipeline.extract.timex import TimeExpression
-from pipeline.rules import Rule, Rules, any_of, compile_pattern, expand_parts
+from pipeline.rules import Rule, Rules, alternation, any_of, compile_pattern, expand_parts
 from pipeline.structure.indicator_tables import Cell, IndicatorTable
 from pipeline.segmenter import segmenter
 
@@ -79,19 +79,15 @@ def _stop_patterns(stops: str) -> tuple[regex.Pattern, regex.Pattern]:
     return regex.compile(one, regex.REVERSE), regex.compile(one)
 
 
-def _alternation(words) -> str:
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
 class TargetReader:
     def __init__(self, rules: Rules) -> None:
         units = rules.of("targets", "unit")
         self.timed_units = {n for r in units if r.get("needs_comparator") for n in r.get("names", [])}
         self.base_units = {n for r in units if r.get("of_base") for n in r.get("names", [])}
         parts = dict(rules.parts.get("targets", {}))
-        parts["unit"] = _alternation(n for r in units for n in r.get("names", []))
+        parts["unit"] = alternation(n for r in units for n in r.get("names", []))
         self.count_units = {n for r in units if r.get("count") for n in r.get("names", [])}
-        parts["count_unit"] = _alternation(self.count_units)
+        parts["count_unit"] = alternation(self.count_units)
         self.mentions = [(r, compile_pattern(r.get("template"), parts, r.file, r.id))
                          for r in rules.of("targets", "mention")]
         comparators = rules.of("targets", "comparator")
@@ -101,16 +97,16 @@ class TargetReader:
         self.after = [(w, r.get("symbol")) for r in comparators for w in r.get("after", [])]
         self.after.sort(key=lambda x: -len(x[0]))
         self.after_wins = {r.get("symbol") for r in comparators if r.get("after_wins")}
-        before_words = _alternation(w for r in comparators for w in r.get("before", []))
+        before_words = alternation(w for r in comparators for w in r.get("before", []))
         rate = expand_parts("<<rate>>", parts, "targets.toml", "parts")  # names no thing: 每人每年
         self.before_near = regex.compile(rf"(?P<w>{before_words}){rate}?(?P<named>\p{{Han}}{{0,2}})$")
         self.before_of = regex.compile(rf"(?P<w>{before_words})[^，；。、\n]{{1,10}}的$")
         # 不低于供养金20%: words of two characters or more (the 约 of 签约服务覆盖率 bounds nothing)
-        base_words = _alternation(w for r in comparators for w in r.get("before", []) if len(w) > 1)
+        base_words = alternation(w for r in comparators for w in r.get("before", []) if len(w) > 1)
         self.before_base = regex.compile(rf"(?P<w>{base_words})[^，；。、\n\d]{{1,16}}$")
         # an aside that bounds a number of its own: （每次服务时长不低于30分钟）
         self.bounded_aside = regex.compile(rf"（[^（）]*(?:{before_words})\p{{Han}}{{0,2}}\d[^（）]*）")
-        adjacent = _alternation(w for r in comparators for w in r.get("adjacent_before", []))
+        adjacent = alternation(w for r in comparators for w in r.get("adjacent_before", []))
         self.before_adjacent = regex.compile(rf"(?P<w>{adjacent})$") if adjacent else None
         self.excludes = [
             (r, *(compile_pattern(r.get(k), parts, r.file, r.id) if r.get(k) else None
@@ -119,9 +115,9 @@ class TargetReader:
         self.exclusions: dict[str, tuple[regex.Pattern | None, ...]] = {}  # by unit: ``_exclusions``
         trim = rules.of("targets", "indicator")
         # longest word first: the first alternative that fits is the longest
-        self.leading = regex.compile(_alternation(w for r in trim for w in r.get("leading", [])) or "(?!)")
+        self.leading = regex.compile(alternation(w for r in trim for w in r.get("leading", [])) or "(?!)")
         self.trailing_reversed = regex.compile(
-            _alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
+            alternation(w[::-1] for r in trim for w in r.get("trailing", [])) or "(?!)")
         self.anywhere = {w for r in trim for w in r.get("anywhere", [])}
         self.kept_ends = tuple(w for r in trim for w in r.get("kept_ends", []))
         self.kept_starts = frozenset(w for r in trim for w in r.get("kept_starts", []))
@@ -131,7 +127,7 @@ class TargetReader:
                              for r in rules.of("targets", "table_value")]
         self.quoted_standards = [r.pattern for r in rules.of("targets", "quoted")]
         lists = rules.of("targets", "enumeration")
-        self.respectively = regex.compile(_alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
+        self.respectively = regex.compile(alternation(w for r in lists for w in r.get("markers", [])) or "(?!)")
         self.category = [compile_pattern(r.get("category"), parts, r.file, r.id) for r in lists if r.get("category")]
 
     def states_standard(self, quote: str) -> bool:
